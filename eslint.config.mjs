@@ -1,0 +1,44 @@
+// One flat config for the whole workspace. The module-boundary rule reads each project's Nx tags
+// (package.json "nx.tags") and enforces the arrows of docs/architecture.md.
+import js from '@eslint/js'
+import nx from '@nx/eslint-plugin'
+import prettier from 'eslint-config-prettier'
+import tseslint from 'typescript-eslint'
+
+export default tseslint.config(
+  { ignores: ['**/dist/**', '**/coverage/**', '**/node_modules/**', '**/.nx/**', '**/var/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts', '**/*.mjs', '**/*.js'],
+    plugins: { '@nx': nx },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: false,
+          allow: [],
+          depConstraints: [
+            // What a project may import, by what it is...
+            { sourceTag: 'type:package', onlyDependOnLibsWithTags: ['type:package'] },
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:package'] },
+            { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:package', 'type:tool'] },
+            { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:package', 'type:tool'] },
+            // ...and, for packages, which layer it sits on (arrows only point down).
+            { sourceTag: 'pkg:core', onlyDependOnLibsWithTags: [] },
+            { sourceTag: 'pkg:health', onlyDependOnLibsWithTags: ['pkg:core'] },
+            { sourceTag: 'pkg:config', onlyDependOnLibsWithTags: ['pkg:core'] },
+            { sourceTag: 'pkg:ops', onlyDependOnLibsWithTags: ['pkg:core'] },
+            { sourceTag: 'pkg:dns', onlyDependOnLibsWithTags: ['pkg:core', 'pkg:health'] },
+            { sourceTag: 'pkg:edge', onlyDependOnLibsWithTags: ['pkg:core', 'pkg:health'] },
+          ],
+        },
+      ],
+    },
+  },
+  // Test-runner configs share a root helper; they are not project source.
+  { files: ['**/vitest.config.ts'], rules: { '@nx/enforce-module-boundaries': 'off' } },
+  prettier,
+)

@@ -1,0 +1,21 @@
+/** Randomness, injected so that weighted choices and jitter are reproducible in tests. */
+export interface Rng {
+  /** A float in [0, 1). */
+  next(): number
+}
+
+export const mathRng: Rng = { next: () => Math.random() }
+
+/** A deterministic generator (mulberry32): the same seed gives the same sequence. */
+export function seededRng(seed: number): Rng {
+  let state = seed >>> 0
+  return {
+    next() {
+      state = (state + 0x6d2b79f5) >>> 0
+      let t = state
+      t = Math.imul(t ^ (t >>> 15), t | 1)
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+    },
+  }
+}
