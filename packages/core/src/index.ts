@@ -12,3 +12,4 @@ export {
 export { InvalidArgumentError, NinesError, isNinesError } from './errors.js'
 export { ManualClock, systemClock, type Clock, type Timer } from './clock.js'
 export { mathRng, seededRng, type Rng } from './rng.js'
+export { noopLogger, type Logger } from './logger.js'
