@@ -18,6 +18,7 @@ describe('NinesError', () => {
     expect(error).toBeInstanceOf(NinesError)
     expect(error.code).toBe('NINES_ERR_INVALID_ARGUMENT')
     expect(error.name).toBe('InvalidArgumentError')
+    expect(new NinesError('NINES_ERR_X', 'other')).not.toBeInstanceOf(InvalidArgumentError)
   })
 
   it('recognises errors by brand, not by class identity (duplicate installs)', () => {

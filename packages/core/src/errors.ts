@@ -15,7 +15,9 @@ export class NinesError extends Error {
   }
 
   // Duplicate installs of @nines/core (two copies in node_modules) still recognise each other's errors.
+  // Subclasses keep ordinary prototype checks, so a NinesError is not taken for an InvalidArgumentError.
   static override [Symbol.hasInstance](value: unknown): boolean {
+    if (this !== NinesError) return Function.prototype[Symbol.hasInstance].call(this, value)
     return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[brand] === true
   }
 }
