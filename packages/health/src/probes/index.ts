@@ -1,0 +1,8 @@
+export { customProbe, type CustomProbeFunction } from './custom-probe.js'
+export { errorDetail, shortDetail } from './detail.js'
+export { dnsProbe } from './dns-probe.js'
+export { httpProbe, maxRedirects, type HttpProbeOptions } from './http-probe.js'
+export { probeFor } from './probe-for.js'
+export { runProbe, settleGraceMs, type RunProbeOptions } from './run-probe.js'
+export { parseStatusSet, type StatusMatcher } from './status-set.js'
+export { tcpProbe } from './tcp-probe.js'

@@ -1,0 +1,44 @@
+import type { ProbeResult } from '@nines/core'
+import { errorDetail } from './detail.js'
+
+/** Ends a probe; only the first call counts. */
+export type Finish = (ok: boolean, detail: string) => void
+
+/**
+ * Runs one probe's socket work and resolves exactly once: with what the work reports through `finish`, with
+ * `timeout` when `signal` aborts, or with the detail of a synchronous throw. `start` returns the cleanup that
+ * closes its sockets; it runs on every way out, so nothing outlives the probe. No timers: the caller owns
+ * the deadline (see runProbe).
+ */
+export function settle(signal: AbortSignal, start: (finish: Finish) => () => void): Promise<ProbeResult> {
+  const startedAt = performance.now()
+  return new Promise((resolve) => {
+    let done = false
+    let cleanup: (() => void) | undefined
+    const finish: Finish = (ok, detail) => {
+      if (done) return
+      done = true
+      signal.removeEventListener('abort', onAbort)
+      cleanup?.()
+      resolve({ ok, latencyMs: elapsedMs(startedAt), detail })
+    }
+    const onAbort = (): void => finish(false, 'timeout')
+    if (signal.aborted) {
+      onAbort()
+      return
+    }
+    signal.addEventListener('abort', onAbort, { once: true })
+    try {
+      cleanup = start(finish)
+    } catch (error) {
+      finish(false, errorDetail(error))
+    }
+    // `finish` may have run inside `start`, before the cleanup existed.
+    if (done) cleanup?.()
+  })
+}
+
+/** Milliseconds since `startedAt` (a performance.now() reading), to the microsecond. */
+export function elapsedMs(startedAt: number): number {
+  return Math.round((performance.now() - startedAt) * 1000) / 1000
+}
