@@ -1,0 +1,158 @@
+// Starts the built nines-dns as a user would, and queries it with dig and Node's resolver.
+import { execFile, spawn, type ChildProcess } from 'node:child_process'
+import { createSocket } from 'node:dgram'
+import { mkdtemp, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+
+const daemonMain = fileURLToPath(new URL('../../apps/dns-server/dist/main.js', import.meta.url))
+const run = promisify(execFile)
+
+/** A port free for both UDP and TCP on the address (ephemeral range excluded by trying a few). */
+export async function freePort(address = '127.0.0.1'): Promise<number> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 10_000)
+    const ok = await new Promise<boolean>((resolve) => {
+      const tcp = createServer()
+      tcp.once('error', () => resolve(false))
+      tcp.listen(port, address, () => {
+        const udp = createSocket('udp4')
+        udp.once('error', () => tcp.close(() => resolve(false)))
+        udp.bind(port, address, () => udp.close(() => tcp.close(() => resolve(true))))
+      })
+    })
+    if (ok) return port
+  }
+  throw new Error('no free port found')
+}
+
+export interface RunningDns {
+  readonly port: number
+  readonly adminUrl: string
+  readonly dir: string
+  readonly configFile: string
+  readonly logs: Record<string, unknown>[]
+  writeConfig(config: object | string): Promise<void>
+  signal(signal: NodeJS.Signals): void
+  stop(): Promise<number | null>
+}
+
+/** Writes `config` (JSON is YAML) and starts `nines-dns --instance test`; resolves once it logs ready. */
+export async function startDns(
+  config: (ports: { dns: number; admin: number; dir: string }) => object,
+  args: readonly string[] = [],
+): Promise<RunningDns> {
+  const dir = await mkdtemp(join(tmpdir(), 'nines-e2e-'))
+  const ports = { dns: await freePort(), admin: await freePort(), dir }
+  const configFile = join(dir, 'nines.yaml')
+  const writeConfig = (value: object | string) =>
+    writeFile(configFile, typeof value === 'string' ? value : JSON.stringify(value, null, 2))
+  await writeConfig(config(ports))
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [daemonMain, '--config', configFile, '--instance', 'test', ...args],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  )
+  const logs: Record<string, unknown>[] = []
+  let buffered = ''
+  child.stdout!.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString()
+    let newline: number
+    while ((newline = buffered.indexOf('\n')) >= 0) {
+      const line = buffered.slice(0, newline)
+      buffered = buffered.slice(newline + 1)
+      try {
+        logs.push(JSON.parse(line) as Record<string, unknown>)
+      } catch {
+        logs.push({ msg: line })
+      }
+    }
+  })
+  let stderr = ''
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  const ready = await Promise.race([
+    waitFor(() => logs.some((l) => l.msg === 'nines-dns ready'), 30_000).then(() => true),
+    exited.then(() => false),
+  ])
+  if (!ready) throw new Error(`nines-dns exited before it was ready:\n${stderr}`)
+  return {
+    port: ports.dns,
+    adminUrl: `http://127.0.0.1:${ports.admin}`,
+    dir,
+    configFile,
+    logs,
+    writeConfig,
+    signal: (signal) => child.kill(signal),
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM')
+      return exited
+    },
+  }
+}
+
+export async function waitFor(
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  stepMs = 50,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`)
+    await new Promise((resolve) => setTimeout(resolve, stepMs))
+  }
+}
+
+export interface DigResult {
+  status: string
+  flags: string[]
+  answers: { name: string; ttl: number; type: string; data: string }[]
+  authority: { name: string; ttl: number; type: string; data: string }[]
+  additional: { name: string; ttl: number; type: string; data: string }[]
+  raw: string
+}
+
+/** Runs dig against the server and parses its sections. */
+export async function dig(port: number, ...args: string[]): Promise<DigResult> {
+  const { stdout } = await run('dig', ['@127.0.0.1', '-p', String(port), '+tries=1', '+time=3', ...args])
+  const status = /status: ([A-Z]+)/.exec(stdout)?.[1] ?? 'NONE'
+  const flags = (/flags: ([a-z ]+);/.exec(stdout)?.[1] ?? '').trim().split(/\s+/)
+  const section = (title: string) => {
+    const start = stdout.indexOf(`;; ${title} SECTION:`)
+    if (start < 0) return []
+    const lines = stdout.slice(start).split('\n').slice(1)
+    const end = lines.findIndex((line) => line.trim() === '')
+    return lines
+      .slice(0, end < 0 ? undefined : end)
+      .filter((line) => !line.startsWith(';'))
+      .map((line) => {
+        const [name = '', ttl = '0', , type = '', ...data] = line.split(/\s+/)
+        return { name, ttl: Number(ttl), type, data: data.join(' ') }
+      })
+  }
+  return {
+    status,
+    flags,
+    answers: section('ANSWER'),
+    authority: section('AUTHORITY'),
+    additional: section('ADDITIONAL'),
+    raw: stdout,
+  }
+}
+
+/** Answer addresses, sorted, for comparing sets. */
+export async function addresses(port: number, name: string, type = 'A'): Promise<string[]> {
+  return (await dig(port, name, type)).answers
+    .filter((a) => a.type === type)
+    .map((a) => a.data)
+    .sort()
+}
+
+export async function admin(running: RunningDns, path: string, init?: RequestInit): Promise<Response> {
+  return fetch(`${running.adminUrl}${path}`, { ...init, signal: AbortSignal.timeout(5000) })
+}

@@ -1,0 +1,81 @@
+import { InvalidArgumentError } from '@nines/core'
+import type { PriorityState } from '../policy/priority.js'
+import { Rcode } from '../wire/constants.js'
+import { nameKeyOf } from '../wire/names.js'
+import { ownerFqdn } from '../zone/names.js'
+import { checkZoneReferences } from '../zone/references.js'
+import { Compiler } from './compile.js'
+import { negativeDraft, single } from './drafts.js'
+import { dynamicAnswers } from './dynamic.js'
+import { localitySlots } from './localities.js'
+import { nodeDrafts } from './node-drafts.js'
+import { AnswerTable, type TableNode, type TableZone } from './table.js'
+import type { BuildInput, BuiltAnswers, DraftSet, NameReport } from './types.js'
+import { zoneNodes, type ZoneModel } from './zone-model.js'
+
+/**
+ * Precomputes every answer of every served DNS zone for the current health and configuration. Pure
+ * but for `rng`; call it again on any health or configuration change and swap the table in. Throws
+ * InvalidArgumentError when the zones fail checkZoneReferences or an input is out of range (misuse:
+ * the configuration should have been validated).
+ */
+export function buildAnswers(input: BuildInput): BuiltAnswers {
+  const variantsPerKey = input.variantsPerKey ?? 8
+  if (!Number.isInteger(variantsPerKey) || variantsPerKey < 1 || variantsPerKey > 64) {
+    throw new InvalidArgumentError(`variantsPerKey: expected an integer 1..64, got ${variantsPerKey}`)
+  }
+  if (!Number.isInteger(input.serial) || input.serial < 0 || input.serial > 0xffffffff) {
+    throw new InvalidArgumentError(`serial: expected an integer 0..4294967295, got ${input.serial}`)
+  }
+  const problems = checkZoneReferences(input.zones, new Set(Object.keys(input.pools)))
+  if (problems.length > 0) {
+    const [first] = problems
+    throw new InvalidArgumentError(
+      `zones.${first!.path.join('.')}: ${first!.message}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`,
+    )
+  }
+
+  const { zones, nodes } = zoneNodes(input.zones, input.pools, input.serial)
+  const slots = input.localities.length > 0 ? localitySlots(input.localities) : undefined
+  const ctx = { ...input, variantsPerKey, slots, nodes }
+  const dynamic = new Map<string, ReadonlyMap<'A' | 'AAAA' | 'SRV', DraftSet>>()
+  const names: NameReport[] = []
+  const priority = new Map<string, PriorityState>()
+  let nextChangeAt: number | undefined
+  for (const [origin, zone] of Object.entries(input.zones)) {
+    for (const key of Object.keys(zone.names)) {
+      const node = nodes.get(ownerFqdn(key, origin))!
+      if (node.dynamic === undefined) continue
+      const answers = dynamicAnswers(node, node.dynamic.config, input.pools[node.dynamic.config.pool]!, ctx)
+      dynamic.set(node.name, answers.sets)
+      names.push(answers.report)
+      priority.set(node.name, answers.state)
+      const at = answers.nextChangeAt
+      if (at !== undefined && (nextChangeAt === undefined || at < nextChangeAt)) nextChangeAt = at
+    }
+  }
+
+  const nodata = new Map<ZoneModel, DraftSet>()
+  const nodataOf = (zone: ZoneModel): DraftSet => {
+    let set = nodata.get(zone)
+    if (set === undefined) {
+      set = single(negativeDraft(zone, Rcode.NOERROR))
+      nodata.set(zone, set)
+    }
+    return set
+  }
+  const draftCtx = { nodes, origins: new Set(zones.keys()), dynamic, nodata: nodataOf }
+  const compiler = new Compiler()
+  const tableNodes = new Map<string, TableNode>()
+  for (const node of nodes.values()) {
+    const drafts = nodeDrafts(node, draftCtx)
+    const types = new Map([...drafts.types].map(([type, set]) => [type, compiler.entry(set, node.name)]))
+    tableNodes.set(nameKeyOf(node.name), { types, otherwise: compiler.entry(drafts.otherwise, node.name) })
+  }
+  const tableZones = new Map<string, TableZone>()
+  for (const zone of zones.values()) {
+    const nxdomain = compiler.answer(negativeDraft(zone, Rcode.NXDOMAIN), zone.origin)
+    tableZones.set(nameKeyOf(zone.origin), { origin: zone.origin, nxdomain })
+  }
+  return { table: new AnswerTable(tableNodes, tableZones, slots), names, priority, nextChangeAt }
+}

@@ -1,0 +1,99 @@
+import { Rcode } from '../wire/constants.js'
+import type { WireRecord } from '../wire/records.js'
+import type { Draft, DraftSet } from './types.js'
+import type { NodeModel, ZoneModel } from './zone-model.js'
+
+export const SERVFAIL_DRAFT: Draft = Object.freeze({
+  rcode: Rcode.SERVFAIL,
+  answers: [],
+  authorities: [],
+  additionals: [],
+})
+
+/** The same drafts for every client. */
+export function single(draft: Draft): DraftSet {
+  return { global: [draft] }
+}
+
+/** NODATA or NXDOMAIN (RFC 2308): the SOA in authority, its TTL capped at `ttlCapSec` (dynamic answers). */
+export function negativeDraft(zone: ZoneModel, rcode: number, ttlCapSec = Infinity): Draft {
+  const soa = zone.negativeSoa
+  const ttlSec = Math.min(soa.ttlSec, ttlCapSec)
+  return {
+    rcode,
+    answers: [],
+    authorities: [ttlSec === soa.ttlSec ? soa : { ...soa, ttlSec }],
+    additionals: [],
+  }
+}
+
+/**
+ * A and AAAA records of the names NS, MX and SRV records point at, when those names lie in the same
+ * DNS zone (in bailiwick): glue for NS answers, target addresses for SRV (RFC 2782) and MX.
+ */
+export function additionalFor(
+  records: readonly WireRecord[],
+  zone: ZoneModel,
+  nodes: ReadonlyMap<string, NodeModel>,
+): WireRecord[] {
+  const out: WireRecord[] = []
+  const seen = new Set<string>()
+  for (const record of records) {
+    const target =
+      record.type === 'NS'
+        ? record.data
+        : record.type === 'MX'
+          ? record.data.exchange
+          : record.type === 'SRV'
+            ? record.data.target
+            : undefined
+    if (target === undefined || seen.has(target)) continue
+    seen.add(target)
+    const node = nodes.get(target)
+    if (node === undefined || node.zone !== zone) continue
+    out.push(...(node.rrsets.get('A') ?? []), ...(node.rrsets.get('AAAA') ?? []))
+  }
+  return out
+}
+
+/** A static RRset as an answer, with its additional section. */
+export function rrsetDraft(
+  rrset: readonly WireRecord[],
+  zone: ZoneModel,
+  nodes: ReadonlyMap<string, NodeModel>,
+  chain: readonly WireRecord[] = [],
+): Draft {
+  return {
+    rcode: Rcode.NOERROR,
+    answers: [...chain, ...rrset],
+    authorities: [],
+    additionals: additionalFor(rrset, zone, nodes),
+  }
+}
+
+/** `set` with a CNAME chain in front of every answer, keeping which drafts are shared. */
+export function prefixed(set: DraftSet, chain: readonly WireRecord[]): DraftSet {
+  const memo = new Map<Draft, Draft>()
+  const one = (draft: Draft): Draft => {
+    // A SERVFAIL says nothing, not even the alias.
+    if (draft.rcode === Rcode.SERVFAIL) return draft
+    let out = memo.get(draft)
+    if (out === undefined) {
+      out = { ...draft, answers: [...chain, ...draft.answers] }
+      memo.set(draft, out)
+    }
+    return out
+  }
+  const lists = new Map<readonly Draft[], readonly Draft[]>()
+  const list = (drafts: readonly Draft[]): readonly Draft[] => {
+    let out = lists.get(drafts)
+    if (out === undefined) {
+      out = drafts.map(one)
+      lists.set(drafts, out)
+    }
+    return out
+  }
+  return set.slots === undefined
+    ? { global: list(set.global) }
+    : { global: list(set.global), slots: set.slots.map(list) }
+}

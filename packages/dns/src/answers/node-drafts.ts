@@ -1,0 +1,92 @@
+import { RRType, Rcode } from '../wire/constants.js'
+import type { WireRecord } from '../wire/records.js'
+import { zoneOf } from '../zone/names.js'
+import { negativeDraft, prefixed, rrsetDraft, single } from './drafts.js'
+import type { DraftSet } from './types.js'
+import type { NodeModel, ZoneModel } from './zone-model.js'
+
+/** Everything one owner name answers, by query type, before encoding. */
+export interface NodeDrafts {
+  readonly types: Map<number, DraftSet>
+  /** For any other type: NODATA, or the CNAME chain's answer. */
+  readonly otherwise: DraftSet
+}
+
+export interface NodeDraftContext {
+  readonly nodes: ReadonlyMap<string, NodeModel>
+  readonly origins: ReadonlySet<string>
+  /** The dynamic answers of each dynamic name, by FQDN. */
+  readonly dynamic: ReadonlyMap<string, ReadonlyMap<'A' | 'AAAA' | 'SRV', DraftSet>>
+  /** The shared NODATA of a DNS zone. */
+  readonly nodata: (zone: ZoneModel) => DraftSet
+}
+
+// Longer chains are cut: resolvers give up near here too (BIND follows 16, Unbound 11).
+const MAX_CHAIN = 16
+
+export function nodeDrafts(node: NodeModel, ctx: NodeDraftContext): NodeDrafts {
+  const cname = node.rrsets.get('CNAME')?.[0]
+  if (cname?.type === 'CNAME') return chase(node, cname, cname.data, ctx)
+  const types = dataTypes(node, ctx, [])
+  // RFC 8482: ANY gets one RRset, never the whole node.
+  const any = types.get(RRType.A) ?? types.get(RRType.AAAA) ?? types.values().next().value
+  if (any !== undefined) types.set(RRType.ANY, any)
+  return { types, otherwise: ctx.nodata(node.zone) }
+}
+
+/** The node's static RRsets and dynamic answers, each behind `chain` (empty unless reached by CNAME). */
+function dataTypes(
+  node: NodeModel,
+  ctx: NodeDraftContext,
+  chain: readonly WireRecord[],
+): Map<number, DraftSet> {
+  const types = new Map<number, DraftSet>()
+  for (const [type, rrset] of node.rrsets)
+    types.set(RRType[type], single(rrsetDraft(rrset, node.zone, ctx.nodes, chain)))
+  for (const [type, set] of ctx.dynamic.get(node.name) ?? []) {
+    types.set(RRType[type], chain.length === 0 ? set : prefixed(set, chain))
+  }
+  return types
+}
+
+/**
+ * An in-zone CNAME is followed at build time: the answer is the chain and then the target's records
+ * of the asked type (RFC 1034 §4.3.2), down to a name outside the DNS zone, a loop, or MAX_CHAIN.
+ * A chain ending at a missing name is NXDOMAIN (RFC 6604), at a name without the type NODATA.
+ */
+function chase(node: NodeModel, own: WireRecord, ownTarget: string, ctx: NodeDraftContext): NodeDrafts {
+  const ownAnswer = single(rrsetDraft([own], node.zone, ctx.nodes))
+  const chain: WireRecord[] = [own]
+  const seen = new Set([node.name])
+  let target = ownTarget
+  let end: NodeModel | 'nxdomain' | 'stop' = 'stop'
+  while (chain.length <= MAX_CHAIN) {
+    if (zoneOf(target, ctx.origins) !== node.zone.origin || seen.has(target)) break
+    const next = ctx.nodes.get(target)
+    if (next === undefined) {
+      end = 'nxdomain'
+      break
+    }
+    seen.add(target)
+    const alias = next.rrsets.get('CNAME')?.[0]
+    if (alias?.type !== 'CNAME') {
+      end = next
+      break
+    }
+    chain.push(alias)
+    target = alias.data
+  }
+  let types = new Map<number, DraftSet>()
+  let otherwise: DraftSet
+  if (end === 'stop') {
+    otherwise = single({ rcode: Rcode.NOERROR, answers: chain, authorities: [], additionals: [] })
+  } else if (end === 'nxdomain') {
+    otherwise = single({ ...negativeDraft(node.zone, Rcode.NXDOMAIN), answers: chain })
+  } else {
+    types = dataTypes(end, ctx, chain)
+    otherwise = single({ ...negativeDraft(node.zone, Rcode.NOERROR), answers: chain })
+  }
+  types.set(RRType.CNAME, ownAnswer)
+  types.set(RRType.ANY, ownAnswer)
+  return { types, otherwise }
+}

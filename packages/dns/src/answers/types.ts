@@ -1,0 +1,84 @@
+import type { EffectiveState, Rng } from '@nines/core'
+import type { PoolConfig } from '@nines/health'
+import type { AllDownAction } from '../policy/schema.js'
+import type { LocalityMapEntry } from '../policy/locality-map.js'
+import type { PriorityState } from '../policy/priority.js'
+import type { Outcome } from '../policy/types.js'
+import type { WireRecord } from '../wire/records.js'
+import type { DnsZones } from '../zone/schema.js'
+import type { AnswerTable } from './table.js'
+
+/** What the health side knows of one endpoint when the table is built. */
+export interface EndpointHealthView {
+  readonly effective: EffectiveState
+  /** Came up recently: answers keep the short TTL until it has settled. */
+  readonly recovering: boolean
+}
+
+export interface BuildInput {
+  /** Parsed with `dnsZonesSchema`. */
+  readonly zones: DnsZones
+  readonly pools: Readonly<Record<string, PoolConfig>>
+  /** Client networks and their locality (ECS or source address → region/zone). */
+  readonly localities: readonly LocalityMapEntry[]
+  readonly health: (pool: string, endpointId: string) => EndpointHealthView
+  /** The last build's priority states, by dynamic name (FQDN, lowercase, no trailing dot). */
+  readonly priority: ReadonlyMap<string, PriorityState>
+  /** The SOA serial of DNS zones that do not set one (the daemon passes the load time in seconds). */
+  readonly serial: number
+  readonly rng: Rng
+  /** Epoch milliseconds. */
+  readonly now: number
+  /** Answer variants per (name, type, locality) for rotation and weighted draws; default 8. */
+  readonly variantsPerKey?: number
+}
+
+export interface NameReport {
+  /** FQDN, lowercase, no trailing dot. */
+  readonly name: string
+  readonly pool: string
+  readonly policy: 'all' | 'weighted'
+  readonly outcome: Outcome
+  readonly reason: string
+  readonly failedOpen: boolean
+  readonly panic: boolean
+  readonly allDownAction?: AllDownAction
+  readonly activePriority: number
+  readonly ttlSec: number
+  /** A and AAAA addresses of the first variant for a client without a locality. */
+  readonly answer: readonly string[]
+  readonly endpoints: readonly {
+    readonly id: string
+    readonly address: string
+    readonly port: number
+    readonly priority: number
+    readonly effective: EffectiveState
+  }[]
+  /** Only when the answer depends on the client's locality: `region/zone` (`*` when absent). */
+  readonly localities: readonly { readonly locality: string; readonly answer: readonly string[] }[]
+}
+
+export interface BuiltAnswers {
+  readonly table: AnswerTable
+  /** Dynamic names in configuration order. */
+  readonly names: readonly NameReport[]
+  /** The priority states to pass to the next build. */
+  readonly priority: Map<string, PriorityState>
+  /** The earliest held failback (epoch ms): rebuild then, even without a health change. */
+  readonly nextChangeAt: number | undefined
+}
+
+/** One response before encoding. Bodies are compiled once per distinct Draft object. */
+export interface Draft {
+  readonly rcode: number
+  readonly answers: readonly WireRecord[]
+  readonly authorities: readonly WireRecord[]
+  readonly additionals: readonly WireRecord[]
+}
+
+/** The variants of one (name, type): for clients without a locality, and per locality slot. */
+export interface DraftSet {
+  readonly global: readonly Draft[]
+  /** Present only when the answer depends on the client's locality; a slot may be `global` itself. */
+  readonly slots?: readonly (readonly Draft[])[]
+}

@@ -1,0 +1,5 @@
+export * from './wire/index.js'
+export * from './policy/index.js'
+export * from './zone/index.js'
+export * from './answers/index.js'
+export * from './server/index.js'

@@ -1,0 +1,29 @@
+export {
+  LATENCY_BOUNDS_SEC,
+  QTYPE_BUCKETS,
+  QueryCounters,
+  RCODE_NAMES,
+  type QtypeBucket,
+  type QueryCountersSnapshot,
+  type RcodeName,
+} from './counters.js'
+export { createQueryHandler, type QueryHandlerOptions, type QuerySample } from './handler.js'
+export {
+  formatListenAddress,
+  listenAddressSchema,
+  parseListenAddress,
+  type ListenAddress,
+} from './listen-address.js'
+export {
+  ResponseRateLimiter,
+  rrlSchema,
+  slipResponse,
+  type RrlConfig,
+  type RrlDecision,
+  type RrlOptions,
+} from './rrl.js'
+export { serverOptionsSchema, tcpOptionsSchema, type ServerOptions, type ServerOptionsInput } from './schema.js'
+export { DnsServer, type BoundAddress, type DnsServerOptions } from './server.js'
+export { SocketCounters, type SocketCountersSnapshot } from './socket-counters.js'
+export { DEFAULT_TCP_OPTIONS, type TcpOptions } from './tcp.js'
+export type { QueryClient, QueryHandler, Resolver, Transport } from './types.js'

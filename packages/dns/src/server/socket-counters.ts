@@ -1,0 +1,48 @@
+/** Plain data, structured-clone safe, for /metrics and for a worker's report to its primary. */
+export interface SocketCountersSnapshot {
+  /** `error` events of UDP sockets and sends that threw (each logged, at most once per 10 s). */
+  udpErrors: number
+  /** Datagrams from source port 0 (spoofed or broken): no reply is possible. */
+  udpBadSourcePort: number
+  tcpAccepted: number
+  /** Closed at once because `maxConnections` were open. */
+  tcpRejected: number
+  /** Open now (a gauge). */
+  tcpOpen: number
+  tcpIdleTimeouts: number
+  /** Closed because a frame declared fewer than 12 bytes. */
+  tcpBadFrames: number
+  tcpErrors: number
+  rrlDropped: number
+  /** Limited responses sent as an empty TC=1 answer instead. */
+  rrlSlipped: number
+}
+
+/** Counters of the socket layer; the query counters live in QueryCounters. */
+export class SocketCounters implements SocketCountersSnapshot {
+  udpErrors = 0
+  udpBadSourcePort = 0
+  tcpAccepted = 0
+  tcpRejected = 0
+  tcpOpen = 0
+  tcpIdleTimeouts = 0
+  tcpBadFrames = 0
+  tcpErrors = 0
+  rrlDropped = 0
+  rrlSlipped = 0
+
+  snapshot(): SocketCountersSnapshot {
+    return {
+      udpErrors: this.udpErrors,
+      udpBadSourcePort: this.udpBadSourcePort,
+      tcpAccepted: this.tcpAccepted,
+      tcpRejected: this.tcpRejected,
+      tcpOpen: this.tcpOpen,
+      tcpIdleTimeouts: this.tcpIdleTimeouts,
+      tcpBadFrames: this.tcpBadFrames,
+      tcpErrors: this.tcpErrors,
+      rrlDropped: this.rrlDropped,
+      rrlSlipped: this.rrlSlipped,
+    }
+  }
+}

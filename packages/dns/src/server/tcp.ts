@@ -1,0 +1,154 @@
+import { createServer, type Server, type Socket } from 'node:net'
+import type { Logger } from '@nines/core'
+import { HEADER_BYTES } from '../wire/index.js'
+import type { ListenAddress } from './listen-address.js'
+import type { SocketCounters } from './socket-counters.js'
+import { throttledLog } from './throttled-log.js'
+import type { QueryClient, QueryHandler } from './types.js'
+
+/*
+ * Why not dns2's TCPServer (3.1.1), though dns2 is a dependency:
+ * - it parses every frame with dns2's Packet before the handler, so the raw bytes the fast path,
+ *   the question echo and the ECS echo work from are lost (and each query pays dns2's slow decode);
+ * - a frame it cannot parse destroys the connection instead of being answered with FORMERR;
+ * - it has no connection limit;
+ * - dns2.createServer builds `new TCPServer()` without options, so its idleTimeout cannot be set.
+ * Framing is 30 lines; owning it also gives the per-connection buffer cap and backpressure below.
+ */
+
+export interface TcpOptions {
+  /** Open connections across all TCP listeners; one more is closed at once. Default 256. */
+  maxConnections: number
+  /** A connection with no traffic for this long is closed (RFC 7766 §6.2.3). Default 10 s. */
+  idleTimeoutMs: number
+}
+
+export const DEFAULT_TCP_OPTIONS: TcpOptions = Object.freeze({ maxConnections: 256, idleTimeoutMs: 10_000 })
+
+export interface TcpListenerOptions extends TcpOptions {
+  handler: QueryHandler
+  counters: SocketCounters
+  logger: Logger
+  /** Shared by every listener of one DnsServer, so maxConnections is one budget. */
+  connections: Set<Socket>
+}
+
+export interface TcpListener {
+  readonly port: number
+  close(): Promise<void>
+}
+
+const LENGTH_BYTES = 2
+
+/** A TCP listener on `address` (`port` overrides its port). Rejects with Node's listen error. */
+export function listenTcp(address: ListenAddress, port: number, options: TcpListenerOptions): Promise<TcpListener> {
+  const { connections, counters } = options
+  const logError = throttledLog(options.logger, 'warn')
+  const server: Server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
+    if (connections.size >= options.maxConnections) {
+      counters.tcpRejected++
+      socket.destroy()
+      return
+    }
+    counters.tcpAccepted++
+    counters.tcpOpen++
+    connections.add(socket)
+    socket.once('close', () => {
+      connections.delete(socket)
+      counters.tcpOpen--
+    })
+    socket.on('error', (error) => {
+      counters.tcpErrors++
+      logError({ err: error, client: socket.remoteAddress }, 'TCP connection error')
+    })
+    serveConnection(socket, address.family, options)
+  })
+  server.on('error', (error) => logError({ err: error }, 'TCP server error'))
+
+  return new Promise((resolve, reject) => {
+    const onListenError = (error: Error): void => {
+      server.close()
+      reject(error)
+    }
+    server.once('error', onListenError)
+    server.listen({ host: address.host, port, ipv6Only: address.family === 6 }, () => {
+      server.off('error', onListenError)
+      const bound = server.address()
+      resolve({
+        port: typeof bound === 'object' && bound !== null ? bound.port : port,
+        close: () => new Promise<void>((done) => server.close(() => done())),
+      })
+    })
+  })
+}
+
+/**
+ * Frames are a 2-byte length and a message (RFC 1035 §4.2.2). Several may arrive in one chunk and
+ * one may span chunks; each is answered in order as soon as it is complete. At most one incomplete
+ * frame (< 65537 bytes) is held. A length below a DNS header ends the connection (after the answers
+ * before it); an incomplete frame at close is dropped.
+ */
+function serveConnection(socket: Socket, family: 4 | 6, options: TcpListenerOptions): void {
+  const { handler, counters } = options
+  const remote = socket.remoteAddress
+  if (remote === undefined) {
+    socket.destroy()
+    return
+  }
+  const client: QueryClient = { address: remote, family, port: socket.remotePort ?? 0 }
+  let pending: Buffer | null = null
+  let closing = false
+
+  socket.setTimeout(options.idleTimeoutMs, () => {
+    counters.tcpIdleTimeouts++
+    socket.destroy()
+  })
+
+  socket.on('data', (chunk: Buffer) => {
+    if (closing) return
+    const data = pending === null ? chunk : Buffer.concat([pending, chunk])
+    pending = null
+    socket.cork()
+    let p = 0
+    while (data.length - p >= LENGTH_BYTES) {
+      const length = data.readUInt16BE(p)
+      if (length < HEADER_BYTES) {
+        counters.tcpBadFrames++
+        closing = true
+        break
+      }
+      const end = p + LENGTH_BYTES + length
+      if (end > data.length) break
+      // The handler never throws, so the cork is always undone below.
+      const reply = handler(data.subarray(p + LENGTH_BYTES, end), client, 'tcp')
+      p = end
+      if (reply !== null) socket.write(frame(reply))
+    }
+    // Copy the tail so a large chunk is not kept alive for a few bytes.
+    if (!closing && p < data.length) pending = Buffer.from(data.subarray(p))
+    socket.uncork()
+    if (closing) {
+      // FIN after the answers already written; the rest of the input is ignored.
+      socket.end()
+      return
+    }
+    // A client that pipelines without reading must not grow our write buffer without bound.
+    if (socket.writableNeedDrain) {
+      socket.pause()
+      socket.once('drain', () => socket.resume())
+    }
+  })
+
+  // The client half-closed after its last query: every complete frame has been answered, so finish.
+  socket.on('end', () => {
+    pending = null
+    if (!closing) socket.end()
+  })
+}
+
+function frame(reply: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(LENGTH_BYTES + reply.length)
+  out.writeUInt16BE(reply.length, 0)
+  reply.copy(out, LENGTH_BYTES)
+  return out
+}

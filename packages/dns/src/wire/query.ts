@@ -1,0 +1,126 @@
+import { HEADER_BYTES, RRClass, RRType } from './constants.js'
+import { OPT_FIXED_BYTES, parseOpt, type EdnsInfo } from './edns.js'
+import { nameKey, nameOfKey, uncompressedNameEnd } from './names.js'
+
+/** A query the fast path (or slowParse) understood; everything a lookup and writeResponse need. */
+export type ParsedQuery = {
+  id: number
+  /** The raw 16-bit flags word of the query. */
+  flags: number
+  rd: boolean
+  cd: boolean
+  opcode: number
+  /** Lowercase presentation name without the trailing dot (`.` for the root), escaped per RFC 1035 §5.1. */
+  qname: string
+  /** nameKey of the question name: compare with nameKeyOf(config name). */
+  qnameKey: string
+  qnameStart: 12
+  qnameEnd: number
+  qtype: number
+  qclass: number
+  edns?: EdnsInfo
+  /** Offset after QTYPE/QCLASS: the question is `msg[12, questionEnd)` and the body starts here. */
+  questionEnd: number
+}
+
+/**
+ * Why a message is not a ParsedQuery:
+ * - `ignore`: shorter than a header, or a response (QR=1); drop it, never answer a response.
+ * - `formerr` / `notimp` (opcode is not QUERY) / `badvers` (EDNS version > 0): answer with writeError.
+ * - `slow`: well-formed so far but unusual (extra sections, a non-OPT additional, a class other
+ *   than IN); hand it to slowParse.
+ * `detail` is a stable kebab-case reason for logs and metrics.
+ */
+export type QueryProblem = {
+  problem: 'ignore' | 'formerr' | 'notimp' | 'badvers' | 'slow'
+  detail: string
+  id?: number
+  flags?: number
+  /** Where the question is, when it could be parsed; error responses echo it. */
+  question?: { start: number; end: number }
+  /** The client's OPT, when it could be read; error responses then carry an OPT too (RFC 6891 §7). */
+  edns?: EdnsInfo
+}
+
+export function isQueryProblem(value: ParsedQuery | QueryProblem): value is QueryProblem {
+  return 'problem' in value
+}
+
+const RESPONSE_BIT = 0x8000
+
+/**
+ * The fast path for what resolvers send: one question with an uncompressed name, no answer or
+ * authority records, and at most one additional record, an OPT at the root. Never throws.
+ */
+export function parseQuery(msg: Buffer): ParsedQuery | QueryProblem {
+  const length = msg.length
+  if (length < HEADER_BYTES) return { problem: 'ignore', detail: 'short-header' }
+  const flags = msg.readUInt16BE(2)
+  if ((flags & RESPONSE_BIT) !== 0) return { problem: 'ignore', detail: 'response' }
+  const id = msg.readUInt16BE(0)
+  const opcode = (flags >> 11) & 0xf
+  if (msg.readUInt16BE(4) !== 1) return headerProblem(opcode, 'qdcount', id, flags)
+  const qnameEnd = uncompressedNameEnd(msg, HEADER_BYTES)
+  if (qnameEnd < 0) return headerProblem(opcode, 'qname', id, flags)
+  const questionEnd = qnameEnd + 4
+  if (questionEnd > length) return headerProblem(opcode, 'question-truncated', id, flags)
+  if (opcode !== 0) return questionProblem('notimp', 'opcode', id, flags, questionEnd)
+  const arcount = msg.readUInt16BE(10)
+  if (msg.readUInt16BE(6) !== 0 || msg.readUInt16BE(8) !== 0 || arcount > 1) {
+    return questionProblem('slow', 'sections', id, flags, questionEnd)
+  }
+  let edns: EdnsInfo | undefined
+  if (arcount === 1) {
+    const fixed = questionEnd + 1
+    if (fixed + OPT_FIXED_BYTES > length) {
+      return questionProblem('formerr', 'additional-truncated', id, flags, questionEnd)
+    }
+    if (msg[questionEnd] !== 0 || msg.readUInt16BE(fixed) !== RRType.OPT) {
+      return questionProblem('slow', 'additional', id, flags, questionEnd)
+    }
+    const opt = parseOpt(msg, fixed, length)
+    if ('problem' in opt) return questionProblem(opt.problem, opt.detail, id, flags, questionEnd, opt.edns)
+    edns = opt
+    if (fixed + OPT_FIXED_BYTES + msg.readUInt16BE(fixed + 8) !== length) {
+      return questionProblem('formerr', 'trailing-bytes', id, flags, questionEnd, { ...edns, ecs: undefined })
+    }
+  } else if (questionEnd !== length) {
+    return questionProblem('formerr', 'trailing-bytes', id, flags, questionEnd)
+  }
+  const qclass = msg.readUInt16BE(qnameEnd + 2)
+  if (qclass !== RRClass.IN) return questionProblem('slow', 'qclass', id, flags, questionEnd)
+  const qnameKey = nameKey(msg, HEADER_BYTES, qnameEnd)
+  return {
+    id,
+    flags,
+    rd: (flags & 0x0100) !== 0,
+    cd: (flags & 0x0010) !== 0,
+    opcode,
+    qname: nameOfKey(qnameKey),
+    qnameKey,
+    qnameStart: HEADER_BYTES,
+    qnameEnd,
+    qtype: msg.readUInt16BE(qnameEnd),
+    qclass,
+    edns,
+    questionEnd,
+  }
+}
+
+/** Before the question is known: a FORMERR, unless the opcode is not QUERY at all (then NOTIMP). */
+function headerProblem(opcode: number, detail: string, id: number, flags: number): QueryProblem {
+  return opcode !== 0
+    ? { problem: 'notimp', detail: 'opcode', id, flags }
+    : { problem: 'formerr', detail, id, flags }
+}
+
+function questionProblem(
+  problem: QueryProblem['problem'],
+  detail: string,
+  id: number,
+  flags: number,
+  questionEnd: number,
+  edns?: EdnsInfo,
+): QueryProblem {
+  return { problem, detail, id, flags, question: { start: HEADER_BYTES, end: questionEnd }, edns }
+}

@@ -1,0 +1,96 @@
+import { Packet } from 'dns2'
+import { HEADER_BYTES, MAX_LABEL_BYTES, RRType } from './constants.js'
+import { OPT_FIXED_BYTES, parseOpt, type EdnsInfo } from './edns.js'
+import { nameKey, nameOfKey, uncompressedNameEnd } from './names.js'
+import { parseQuery, type ParsedQuery, type QueryProblem } from './query.js'
+
+/**
+ * The fallback for what parseQuery calls `slow`: dns2 decodes the whole message (any sections, any
+ * class, a TSIG, ...) and this converts it to the same ParsedQuery shape, or a problem. The question
+ * name and the OPT are still read from the raw bytes so keys, ECS echo and validation match the fast
+ * path exactly. A TSIG is not verified; the query is answered unsigned. Never throws.
+ */
+export function slowParse(msg: Buffer): ParsedQuery | QueryProblem {
+  const fast = parseQuery(msg)
+  if (!('problem' in fast) || fast.problem !== 'slow') return fast
+  // A `slow` problem always comes with a header and a parsed question.
+  const { question } = fast
+  const id = msg.readUInt16BE(0)
+  const flags = msg.readUInt16BE(2)
+  const fail = (detail: string, edns?: EdnsInfo): QueryProblem => ({
+    problem: 'formerr',
+    detail,
+    id,
+    flags,
+    question,
+    edns,
+  })
+  let packet: Packet
+  try {
+    packet = Packet.parse(msg)
+  } catch {
+    return fail('malformed')
+  }
+  const q = packet.questions[0]
+  if (!q || packet.header.qr || packet.errors.length > 0 || !question) return fail('malformed')
+  const qnameEnd = uncompressedNameEnd(msg, HEADER_BYTES)
+  if (qnameEnd < 0) return fail('qname')
+
+  // Walk the records ourselves to find the OPT: dns2 keeps neither its offset nor COOKIE.
+  const counts = [msg.readUInt16BE(6), msg.readUInt16BE(8), msg.readUInt16BE(10)] as const
+  let p = question.end
+  let optFixed = -1
+  for (let section = 0; section < 3; section++) {
+    for (let i = 0; i < counts[section]!; i++) {
+      const owner = p
+      const fixed = skipName(msg, p)
+      if (fixed < 0 || fixed + OPT_FIXED_BYTES > msg.length) return fail('malformed')
+      if (msg.readUInt16BE(fixed) === RRType.OPT) {
+        if (section !== 2) return fail('opt-section')
+        if (optFixed !== -1) return fail('opt-duplicate')
+        if (fixed !== owner + 1) return fail('opt-name')
+        optFixed = fixed
+      }
+      p = fixed + OPT_FIXED_BYTES + msg.readUInt16BE(fixed + 8)
+      if (p > msg.length) return fail('malformed')
+    }
+  }
+  let edns: EdnsInfo | undefined
+  if (optFixed !== -1) {
+    const opt = parseOpt(msg, optFixed, msg.length)
+    if ('problem' in opt)
+      return { problem: opt.problem, detail: opt.detail, id, flags, question, edns: opt.edns }
+    edns = opt
+  }
+  if (p !== msg.length) return fail('trailing-bytes', edns && { ...edns, ecs: undefined })
+
+  const qnameKey = nameKey(msg, HEADER_BYTES, qnameEnd)
+  return {
+    id: packet.header.id,
+    flags,
+    rd: packet.header.rd === 1,
+    cd: (flags & 0x0010) !== 0,
+    opcode: packet.header.opcode,
+    qname: nameOfKey(qnameKey),
+    qnameKey,
+    qnameStart: HEADER_BYTES,
+    qnameEnd,
+    qtype: q.type,
+    qclass: q.class,
+    edns,
+    questionEnd: question.end,
+  }
+}
+
+/** Offset after a possibly compressed name as it sits in place (labels, then a root or a pointer); -1 if broken. */
+function skipName(buf: Buffer, start: number): number {
+  let p = start
+  while (p < buf.length) {
+    const length = buf[p]!
+    if (length === 0) return p + 1
+    if (length >= 0xc0) return p + 2 <= buf.length ? p + 2 : -1
+    if (length > MAX_LABEL_BYTES) return -1
+    p += length + 1
+  }
+  return -1
+}

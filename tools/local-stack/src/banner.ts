@@ -1,0 +1,41 @@
+import type { LocalStack } from './local-stack.js'
+
+/** What runs where and commands to try, printed once everything is ready, unlabelled so they paste. */
+export function banner(stack: LocalStack, restartAfterMs: number): string[] {
+  const [ns1, ns2] = stack.instances
+  const victim = stack.endpoints[1] ?? stack.endpoints[0]
+  if (ns1 === undefined || victim === undefined) return ['The local stack is up.', 'Ctrl-C stops everything.']
+  const second = ns2 ?? ns1
+  const admin = `http://${ns1.adminAddress}:${ns1.adminPort}`
+  const victimUrl = `http://${victim.address}:${victim.port}`
+  const { intervalMs, rise, fall } = stack.check
+  const downAfterSec = (intervalMs * (fall + 1)) / 1000
+  const crash = `curl -X POST ${victimUrl}/__nines/crash`
+  const fail = `curl -X POST '${victimUrl}/__nines/mode?set=fail'`
+  const width = Math.max(crash.length, fail.length) + 2
+  return [
+    '',
+    `The local stack is up (${stack.configPath}):`,
+    ...stack.instances.map(
+      (i) =>
+        `  ${i.name.padEnd(4)} nines-dns  DNS ${i.dnsAddress}:${i.dnsPort} (UDP and TCP), admin http://${i.adminAddress}:${i.adminPort}`,
+    ),
+    ...stack.endpoints.map(
+      (e) => `  ${e.name.padEnd(4)} endpoint   http://${e.address}:${e.port} (${e.stack})`,
+    ),
+    '',
+    'Query:',
+    `  dig @${ns1.dnsAddress} -p ${ns1.dnsPort} app.nines.test`,
+    `  dig @${second.dnsAddress} -p ${second.dnsPort} app.nines.test SRV`,
+    `  dig @${ns1.dnsAddress} -p ${ns1.dnsPort} nines.test NS`,
+    `  curl -s ${admin}/status`,
+    `Break endpoint ${victim.name}: it leaves the answers within about ${downAfterSec} s, and returns after ${rise} good checks:`,
+    `  ${crash.padEnd(width)}# exits; restarted after ${restartAfterMs / 1000} s`,
+    `  ${fail.padEnd(width)}# or set=hang, set=slow&delayMs=800; set=ok heals`,
+    `Drain endpoint ${victim.name}, then undo:`,
+    `  curl -X PUT ${admin}/overrides/app/${victim.name} -H 'content-type: application/json' -d '{"state":"drain","reason":"maintenance"}'`,
+    `  curl -X DELETE ${admin}/overrides/app/${victim.name}`,
+    'Ctrl-C stops everything.',
+    '',
+  ]
+}

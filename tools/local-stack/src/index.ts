@@ -1,0 +1,21 @@
+export { banner } from './banner.js'
+export {
+  localStack,
+  type DaemonInstanceEntry,
+  type DemoEndpointEntry,
+  type LocalStack,
+} from './local-stack.js'
+export { shortenLogLine } from './log-line.js'
+export { planLocalStack, type Plan, type PlanOptions, type StackChild } from './plan.js'
+export { describeTakenPort, findTakenPorts, type PortClaim, type TakenPort } from './ports.js'
+export { runLocalStack, type RunOptions } from './run.js'
+export {
+  createSupervisor,
+  outputLabel,
+  type ChildFailure,
+  type ChildSpec,
+  type ChildStatus,
+  type Supervisor,
+  type SupervisorOptions,
+} from './supervisor.js'
+export { waitUntilReady, type WaitOptions } from './wait-ready.js'

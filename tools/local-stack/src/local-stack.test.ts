@@ -1,0 +1,116 @@
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it } from 'vitest'
+import { localStack } from './local-stack.js'
+import { planLocalStack } from './plan.js'
+
+const root = fileURLToPath(new URL('../../../', import.meta.url))
+const yaml = readFileSync(`${root}${localStack.configPath}`, 'utf8')
+const re = (text: string) => text.replaceAll('.', '\\.')
+
+/** The lines of a top-level block, e.g. `instances:`, up to the next top-level key. */
+function block(key: string): string {
+  const start = yaml.search(new RegExp(`^${key}:`, 'm'))
+  expect(start, `${key}: in ${localStack.configPath}`).toBeGreaterThanOrEqual(0)
+  const rest = yaml.slice(start + key.length + 1)
+  const end = rest.search(/^\S/m)
+  return end === -1 ? rest : rest.slice(0, end)
+}
+
+describe('the table matches examples/local.yaml', () => {
+  it('has the same instances, with their DNS and admin addresses', () => {
+    const instances = block('instances')
+    const names = [...instances.matchAll(/^ {2}([\w-]+):/gm)].map((m) => m[1])
+    expect(names).toEqual(localStack.instances.map((i) => i.name))
+    for (const i of localStack.instances) {
+      const entry = new RegExp(
+        `^ {2}${i.name}:\\s*\\n\\s+dns:\\s*\\n\\s+listen: \\[\\s*'${re(i.dnsAddress)}:${i.dnsPort}'\\s*\\]\\s*\\n` +
+          `\\s+admin: \\{ address: ${re(i.adminAddress)}, port: ${i.adminPort} \\}`,
+        'm',
+      )
+      expect(instances).toMatch(entry)
+    }
+  })
+
+  it('has the same endpoints in pool app, with their stacks', () => {
+    const pools = block('pools')
+    const names = [...pools.matchAll(/- \{ name: ([\w-]+),/g)].map((m) => m[1])
+    expect(names).toEqual(localStack.endpoints.map((e) => e.name))
+    for (const e of localStack.endpoints) {
+      expect(pools).toMatch(
+        new RegExp(
+          `- \\{ name: ${e.name}, address: ${re(e.address)}, port: ${e.port}, .*stack: ${e.stack} \\}`,
+        ),
+      )
+    }
+  })
+
+  it('has the same check timing', () => {
+    const check = /^ {4}check: \{(.*)\}$/m.exec(block('pools'))?.[1] ?? ''
+    const field = (name: string) => Number(new RegExp(`\\b${name}: (\\d+)`).exec(check)?.[1])
+    expect({ intervalMs: field('intervalMs'), rise: field('rise'), fall: field('fall') }).toEqual(
+      localStack.check,
+    )
+  })
+})
+
+describe('planLocalStack', () => {
+  const plan = planLocalStack('/repo', localStack, { restartAfterMs: 15_000 })
+
+  it('claims every address and port before starting', () => {
+    const claims = plan.claims.map((c) => `${c.protocol} ${c.address}:${c.port}`)
+    expect(claims).toEqual([
+      'tcp 127.0.0.11:8080',
+      'tcp 127.0.0.12:8080',
+      'tcp 127.0.0.13:8080',
+      'udp 127.0.0.1:5300',
+      'tcp 127.0.0.1:5300',
+      'tcp 127.0.0.1:9301',
+      'udp 127.0.0.2:5300',
+      'tcp 127.0.0.2:5300',
+      'tcp 127.0.0.1:9302',
+    ])
+  })
+
+  it('starts the endpoints, restartable, before the daemons, which are not', () => {
+    const [endpoints = [], daemons = []] = plan.phases
+    expect(endpoints.map((c) => [c.name, c.restartAfterMs, c.readyUrl])).toEqual([
+      ['a', 15_000, 'http://127.0.0.11:8080/health'],
+      ['b', 15_000, 'http://127.0.0.12:8080/health'],
+      ['c', 15_000, 'http://127.0.0.13:8080/health'],
+    ])
+    expect(endpoints[1]?.args).toEqual([
+      '/repo/tools/stacks/dist/main.js',
+      ...['--stack', 'hono', '--name', 'b', '--address', '127.0.0.12', '--port', '8080'],
+    ])
+    expect(daemons.map((c) => [c.name, c.restartAfterMs, c.readyUrl, c.cwd])).toEqual([
+      ['ns1', undefined, 'http://127.0.0.1:9301/readyz', '/repo'],
+      ['ns2', undefined, 'http://127.0.0.1:9302/readyz', '/repo'],
+    ])
+    expect(daemons[1]?.args).toEqual([
+      '/repo/apps/dns-server/dist/main.js',
+      ...['--config', 'examples/local.yaml', '--instance', 'ns2'],
+    ])
+    expect(plan.requiredFiles.map((f) => f.path)).toEqual([
+      '/repo/apps/dns-server/dist/main.js',
+      '/repo/tools/stacks/dist/main.js',
+    ])
+  })
+
+  it('prints commands that use the table', () => {
+    expect(plan.banner).toEqual(
+      expect.arrayContaining([
+        '  dig @127.0.0.1 -p 5300 app.nines.test',
+        '  dig @127.0.0.2 -p 5300 app.nines.test SRV',
+        '  curl -s http://127.0.0.1:9301/status',
+        '  curl -X DELETE http://127.0.0.1:9301/overrides/app/b',
+        'Ctrl-C stops everything.',
+      ]),
+    )
+    const text = plan.banner.join('\n')
+    expect(text).toContain('within about 4 s')
+    expect(text).toMatch(
+      /curl -X POST http:\/\/127\.0\.0\.12:8080\/__nines\/crash +# exits; restarted after 15 s/,
+    )
+  })
+})

@@ -1,0 +1,43 @@
+/**
+ * What `npm start` runs, as a constant table. It mirrors `examples/local.yaml`: the runner has no YAML
+ * parser (node built-ins only), so local-stack.test.ts checks this table against the file's text.
+ */
+export interface DemoEndpointEntry {
+  /** The endpoint's name in the pool, and the label of its output lines. */
+  name: string
+  stack: 'node-http' | 'hono' | 'raw'
+  address: string
+  port: number
+}
+
+export interface DaemonInstanceEntry {
+  /** The `--instance` name, and the label of its output lines. */
+  name: string
+  dnsAddress: string
+  dnsPort: number
+  adminAddress: string
+  adminPort: number
+}
+
+export interface LocalStack {
+  /** Relative to the repository root, which is every child's working directory. */
+  configPath: string
+  endpoints: readonly DemoEndpointEntry[]
+  instances: readonly DaemonInstanceEntry[]
+  /** The pool's check, for the hints printed at start-up. */
+  check: { intervalMs: number; rise: number; fall: number }
+}
+
+export const localStack: LocalStack = {
+  configPath: 'examples/local.yaml',
+  endpoints: [
+    { name: 'a', stack: 'node-http', address: '127.0.0.11', port: 8080 },
+    { name: 'b', stack: 'hono', address: '127.0.0.12', port: 8080 },
+    { name: 'c', stack: 'raw', address: '127.0.0.13', port: 8080 },
+  ],
+  instances: [
+    { name: 'ns1', dnsAddress: '127.0.0.1', dnsPort: 5300, adminAddress: '127.0.0.1', adminPort: 9301 },
+    { name: 'ns2', dnsAddress: '127.0.0.2', dnsPort: 5300, adminAddress: '127.0.0.1', adminPort: 9302 },
+  ],
+  check: { intervalMs: 1000, rise: 2, fall: 3 },
+}

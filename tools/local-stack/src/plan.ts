@@ -1,0 +1,88 @@
+import { join } from 'node:path'
+import { banner } from './banner.js'
+import type { LocalStack } from './local-stack.js'
+import type { PortClaim } from './ports.js'
+import type { ChildSpec } from './supervisor.js'
+
+export interface StackChild extends ChildSpec {
+  /** Answers 200 once the child is ready: a demo endpoint's `/health`, a daemon's `/readyz`. */
+  readyUrl: string
+}
+
+/** Everything the runner does, as data, so tests can run it with stand-ins on ports of their own. */
+export interface Plan {
+  /** Checked first; `hint` says how to get the file. */
+  requiredFiles: { path: string; label: string; hint: string }[]
+  /** Bound for a moment before anything starts; one taken claim and nothing starts. */
+  claims: PortClaim[]
+  /** Started in order; each phase must be ready before the next starts. */
+  phases: StackChild[][]
+  /** Printed once everything is ready. */
+  banner: string[]
+}
+
+export interface PlanOptions {
+  /** A demo endpoint that exits is started again after this long. Default 15000. */
+  restartAfterMs?: number
+}
+
+/**
+ * The real local stack: the demo endpoints first, so that the daemons' first health round finds them up,
+ * then the nines-dns instances. `root` is the repository root, every child's working directory.
+ */
+export function planLocalStack(
+  root: string,
+  stack: LocalStack,
+  { restartAfterMs = 15_000 }: PlanOptions = {},
+): Plan {
+  const stacksMain = 'tools/stacks/dist/main.js'
+  const daemonMain = 'apps/dns-server/dist/main.js'
+  const build = 'run `npm run build` (`npm start` builds first)'
+  const claims: PortClaim[] = [
+    ...stack.endpoints.map((e): PortClaim => ({
+      protocol: 'tcp',
+      address: e.address,
+      port: e.port,
+      owner: `endpoint ${e.name}`,
+    })),
+    ...stack.instances.flatMap((i): PortClaim[] => [
+      { protocol: 'udp', address: i.dnsAddress, port: i.dnsPort, owner: `${i.name} DNS` },
+      { protocol: 'tcp', address: i.dnsAddress, port: i.dnsPort, owner: `${i.name} DNS` },
+      { protocol: 'tcp', address: i.adminAddress, port: i.adminPort, owner: `${i.name} admin` },
+    ]),
+  ]
+  const endpoints = stack.endpoints.map((e): StackChild => ({
+    name: e.name,
+    command: process.execPath,
+    args: [
+      join(root, stacksMain),
+      '--stack',
+      e.stack,
+      '--name',
+      e.name,
+      '--address',
+      e.address,
+      '--port',
+      `${e.port}`,
+    ],
+    cwd: root,
+    readyUrl: `http://${e.address}:${e.port}/health`,
+    restartAfterMs,
+  }))
+  const daemons = stack.instances.map((i): StackChild => ({
+    name: i.name,
+    command: process.execPath,
+    args: [join(root, daemonMain), '--config', stack.configPath, '--instance', i.name],
+    cwd: root,
+    readyUrl: `http://${i.adminAddress}:${i.adminPort}/readyz`,
+  }))
+  return {
+    requiredFiles: [
+      { path: join(root, daemonMain), label: daemonMain, hint: build },
+      { path: join(root, stacksMain), label: stacksMain, hint: build },
+    ],
+    claims,
+    phases: [endpoints, daemons],
+    banner: banner(stack, restartAfterMs),
+  }
+}
