@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=8
 // nines-dns: `nines-dns --config FILE --instance NAME [--workers N]`, `nines-dns check FILE`,
 // `nines-dns schema` (JSON Schema of the configuration, for editors).
 import { parseArgs } from 'node:util'
