@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { cpuMs, median, peakRssMb, sleep } from '../lib/proc.js'
-import { table, writeSection } from '../lib/report.js'
+import { formatBenchmarks, table, writeSection } from '../lib/report.js'
 
 const { values } = parseArgs({
   options: {
@@ -185,4 +185,5 @@ ${table(['checker', 'CPU % of one core', 'peak RSS MB', 'probes/s'], rows)}
 
 ${verdict}`
 await writeSection('health', body)
+formatBenchmarks()
 console.log(body)

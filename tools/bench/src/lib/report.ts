@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { readFile, writeFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 
@@ -31,4 +33,11 @@ export async function writeSection(name: string, body: string, file: string = be
 export function table(head: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
   const line = (cells: readonly (string | number)[]) => `| ${cells.join(' | ')} |`
   return [line(head), line(head.map(() => '---')), ...rows.map(line)].join('\n')
+}
+
+/** The doc is checked by `npm run format:check`, so let prettier align tables the way it wants them. */
+export function formatBenchmarks(file: string = benchmarksFile): void {
+  const prettier = fileURLToPath(new URL('../../../../node_modules/.bin/prettier', import.meta.url))
+  if (existsSync(prettier)) execFileSync(prettier, ['--write', file], { stdio: 'ignore', timeout: 60_000 })
+  else console.warn(`prettier not found; run npx prettier --write ${file}`)
 }
