@@ -4,6 +4,7 @@ import { Packet } from 'dns2'
 import { describe, expect, it } from 'vitest'
 import type { LocalityMapEntry } from '../policy/locality-map.js'
 import type { PriorityState } from '../policy/priority.js'
+import type { AllDownAction } from '../policy/schema.js'
 import { RRType, Rcode } from '../wire/constants.js'
 import { encodeQuery } from '../wire/query-builder.js'
 import { isQueryProblem } from '../wire/query.js'
@@ -43,22 +44,21 @@ const pools: Record<string, PoolConfig> = {
   }),
 }
 
-const names = (allDown: string, extra: object = {}) => ({
-  app: {
-    pool: 'app',
-    policy: { ttl: { normalSec: 30, degradedSec: 5 }, allDown },
-    backup: ['192.0.2.99', '2001:db8::99'],
-    ...extra,
-  },
-  failover: { pool: 'failover', policy: { priority: { holdMs: 30_000 } } },
-  weighted: { pool: 'weighted', policy: { kind: 'weighted' } },
-  plain: { pool: 'app', policy: { locality: { enabled: false } }, srv: { enabled: false } },
-})
-
-const zones = (allDown = 'fail-open', extra: object = {}): DnsZonesInput => ({
+/** Four dynamic names; `app` takes the all-down action under test. */
+const zones = (allDown: AllDownAction = 'fail-open'): DnsZonesInput => ({
   'nines.test': {
     ns: [{ name: 'ns1.nines.test', addresses: ['127.0.0.1'] }],
-    names: names(allDown, extra) as DnsZonesInput[string]['names'],
+    records: [{ name: 'www', type: 'CNAME', data: 'app.nines.test' }],
+    names: {
+      app: {
+        pool: 'app',
+        policy: { ttl: { normalSec: 30, degradedSec: 5 }, allDown },
+        backup: ['192.0.2.99', '2001:db8::99'],
+      },
+      failover: { pool: 'failover', policy: { priority: { holdMs: 30_000 } } },
+      weighted: { pool: 'weighted', policy: { kind: 'weighted' } },
+      plain: { pool: 'app', policy: { locality: { enabled: false } }, srv: { enabled: false } },
+    },
   },
 })
 
@@ -73,7 +73,7 @@ type Health = Record<string, EffectiveState | EndpointHealthView>
 
 function build(
   health: Health = {},
-  overrides: Partial<BuildInput> & { allDown?: string } = {},
+  overrides: Partial<BuildInput> & { allDown?: AllDownAction } = {},
 ): BuiltAnswers {
   const { allDown, ...rest } = overrides
   return buildAnswers({
@@ -135,9 +135,14 @@ describe('a dynamic name, all endpoints up', () => {
     expect(addresses(aaaa)).toEqual(['2001:db8::a'])
   })
 
-  it('rotates: each endpoint leads in turn across resolves', () => {
-    const firsts = series(table, 'app.nines.test', RRType.A, 3).map((p) => p.answers[0]?.address)
-    expect(new Set(firsts)).toEqual(new Set(['127.0.0.11', '127.0.0.12', '127.0.0.13']))
+  it('rotates: each endpoint of the family leads equally often across resolves', () => {
+    const leads = new Map<string, number>()
+    for (const packet of series(table, 'app.nines.test', RRType.A, 9)) {
+      const first = packet.answers[0]!.address!
+      leads.set(first, (leads.get(first) ?? 0) + 1)
+      expect(packet.answers).toHaveLength(3)
+    }
+    expect(Object.fromEntries(leads)).toEqual({ '127.0.0.11': 3, '127.0.0.12': 3, '127.0.0.13': 3 })
   })
 
   it('SRV: priority, weight, port, synthesized targets and their addresses as additional data', () => {
@@ -270,6 +275,13 @@ describe('all down', () => {
     expect(sorted(packet)).toEqual(['127.0.0.11', '127.0.0.12', '127.0.0.13'])
     expect(packet.answers[0]?.ttl).toBe(5)
     expect(reports[0]).toMatchObject({ outcome: 'all-down', allDownAction: 'fail-open', failedOpen: true })
+  })
+
+  it('fail-open keeps priority groups in sequence: primaries rotate first, the standby last', () => {
+    const { table } = build({ p1: 'down', p2: 'down', s1: 'down' })
+    const answers = series(table, 'failover.nines.test', RRType.A, 4).map(addresses)
+    expect(answers.map((a) => a[2])).toEqual(Array(4).fill('192.0.2.9'))
+    expect(new Set(answers.map((a) => a[0]))).toEqual(new Set(['192.0.2.1', '192.0.2.2']))
   })
 
   it('backup answers the backup addresses by family with the degraded TTL; SRV is NODATA', () => {
@@ -407,6 +419,9 @@ describe('locality', () => {
     const srv = ask(table, 'app.nines.test', RRType.SRV, { ecs: '10.2.0.0/16' })
     expect(srv.packet.answers.map((r) => r.target)).toEqual(['b.app.nines.test'])
     expect(srv.scope).toBe(16)
+    const www = ask(table, 'www.nines.test', RRType.A, { ecs: '10.1.0.0/24' })
+    expect(www.packet.answers.map((r) => r.domain ?? r.address)).toEqual(['app.nines.test', '127.0.0.11'])
+    expect(www.scope).toBe(16)
   })
 
   it('spills over when the client zone is down; a zone with only the other family up spills for that family', () => {

@@ -9,6 +9,7 @@ import {
   type PriorityState,
 } from '../policy/priority.js'
 import type { CandidateView } from '../policy/types.js'
+import { rotateTiers } from '../policy/order.js'
 import { variants, type Variants } from '../policy/variants.js'
 import { Rcode } from '../wire/constants.js'
 import type { WireRecord } from '../wire/records.js'
@@ -89,6 +90,26 @@ export function dynamicAnswers(
     return draft
   }
 
+  /**
+   * `weighted`: each draw restricted to the family is a weighted draw of the family. `all`: the family
+   * is rotated on its own, so that each of its endpoints leads equally often whatever the mix; tiers
+   * (priority groups when failed open) stay in sequence as in `variants`.
+   */
+  const familyOrderings = (v: Variants, family: Family): (readonly Endpoint[])[] => {
+    const inFamily = (e: Endpoint) => familyOf(e.address) === family
+    if (policy.kind === 'weighted')
+      return v.orderings.map((o) => o.filter(inFamily).slice(0, policy.maxAnswers))
+    const base = v.orderings[0]!.filter(inFamily)
+    const tiers = v.selection.failedOpen
+      ? runsBy(base, (e) => pool.endpoints[indexOf.get(e.id)!]!.priority)
+      : [base]
+    const longest = Math.max(...tiers.map((t) => t.length))
+    const count = Math.max(1, Math.min(ctx.variantsPerKey, longest))
+    return Array.from({ length: count }, (_, i) =>
+      rotateTiers(tiers, Math.floor((i * longest) / count), policy.maxAnswers),
+    )
+  }
+
   const familyDrafts = (v: Variants, family: Family): Draft[] => {
     const { selection } = v
     if (v.orderings.length === 0) {
@@ -98,8 +119,7 @@ export function dynamicAnswers(
       if (backup.length === 0) return [nodata]
       return [memoized(`backup ${family}`, () => addressDraft(name, backup, selection.ttlSec))]
     }
-    return v.orderings.map((ordering) => {
-      const chosen = ordering.filter((e) => familyOf(e.address) === family).slice(0, policy.maxAnswers)
+    return familyOrderings(v, family).map((chosen) => {
       if (chosen.length === 0) return nodata
       return memoized(`${family} ${selection.ttlSec} ${ids(chosen)}`, () =>
         addressDraft(
@@ -198,6 +218,16 @@ export function dynamicAnswers(
           })),
   }
   return { sets, report, state, nextChangeAt: nextPriorityChangeAt(state, policy.priority) }
+}
+
+/** Consecutive runs of equal `key`. */
+function runsBy<T>(items: readonly T[], key: (item: T) => number): T[][] {
+  const runs: T[][] = []
+  items.forEach((item, i) => {
+    if (i > 0 && key(item) === key(items[i - 1]!)) runs[runs.length - 1]!.push(item)
+    else runs.push([item])
+  })
+  return runs
 }
 
 function familyOf(address: string): Family {

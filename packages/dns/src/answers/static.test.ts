@@ -100,7 +100,7 @@ function ask(name: string, type: number = RRType.A, options: { qclass?: number; 
   return { answer, packet }
 }
 
-const data = (records: readonly Packet.Resource[]) =>
+const data = (records: Packet['answers']) =>
   records.map((r) => r.address ?? r.domain ?? r.ns ?? r.target ?? r.exchange ?? r.data)
 
 describe('static data at the apex', () => {
@@ -120,7 +120,6 @@ describe('static data at the apex', () => {
     })
     const eu = ask('eu.nines.test', RRType.SOA).packet.answers[0]
     expect(eu).toMatchObject({ serial: 42, ttl: 300, admin: 'hostmaster.eu.nines.test' })
-    expect(build([], { serial: SERIAL + 5 }).describe('nines.test', RRType.SOA).variants).toHaveLength(1)
     expect(
       ask('nines.test', RRType.SOA, { at: build([], { serial: SERIAL + 5 }) }).packet.answers[0],
     ).toMatchObject({

@@ -7,7 +7,6 @@ import { srvTargets } from './srv-targets.js'
 
 export interface ZoneModel {
   readonly origin: string
-  readonly config: DnsZone
   /** The SOA as answered to an SOA query. */
   readonly soa: WireRecord
   /** The SOA in negative answers: TTL min(minimumSec, ttlSec) (RFC 2308 §5). */
@@ -88,7 +87,7 @@ export function zoneNodes(
     const existing = nodes.get(target)
     if (
       existing &&
-      (existing.dynamic || ['CNAME', 'A', 'AAAA'].some((t) => existing.rrsets.has(t as WireRecordType)))
+      (existing.dynamic || (['CNAME', 'A', 'AAAA'] as const).some((t) => existing.rrsets.has(t)))
     )
       continue
     const node = nodeAt(target, zone)
@@ -127,7 +126,6 @@ function zoneModel(origin: string, config: DnsZone, serial: number): ZoneModel {
   }
   return {
     origin,
-    config,
     soa: { name: origin, type: 'SOA', ttlSec: soa.ttlSec, data },
     negativeSoa: { name: origin, type: 'SOA', ttlSec: Math.min(soa.minimumSec, soa.ttlSec), data },
   }

@@ -1,7 +1,19 @@
 import { RRType } from '../wire/index.js'
 
 /** The qtype label values of `queriesByQtype`; anything else counts as `other`. */
-export const QTYPE_BUCKETS = ['A', 'AAAA', 'SRV', 'NS', 'SOA', 'TXT', 'CNAME', 'MX', 'CAA', 'ANY', 'other'] as const
+export const QTYPE_BUCKETS = [
+  'A',
+  'AAAA',
+  'SRV',
+  'NS',
+  'SOA',
+  'TXT',
+  'CNAME',
+  'MX',
+  'CAA',
+  'ANY',
+  'other',
+] as const
 export type QtypeBucket = (typeof QTYPE_BUCKETS)[number]
 
 /** Response codes 0..23 by IANA name (16 is BADVERS with an OPT); anything above counts as `other`. */
@@ -103,7 +115,11 @@ export class QueryCounters {
       dropped: this.dropped,
       formerr: this.formerr,
       internalErrors: this.internalErrors,
-      latency: { bounds: [...LATENCY_BOUNDS_SEC], counts: Array.from(this.latencyCounts), sum: this.latencySumSec },
+      latency: {
+        bounds: [...LATENCY_BOUNDS_SEC],
+        counts: Array.from(this.latencyCounts),
+        sum: this.latencySumSec,
+      },
     }
   }
 

@@ -40,7 +40,9 @@ describe('createQueryHandler', () => {
 
   it('reads the resolver at every query, so a swap takes effect at once', () => {
     const counters = new QueryCounters()
-    const refusing: Resolver = { resolve: (): Answer => ({ rcode: Rcode.REFUSED, aa: false, body: testBody() }) }
+    const refusing: Resolver = {
+      resolve: (): Answer => ({ rcode: Rcode.REFUSED, aa: false, body: testBody() }),
+    }
     let current: Resolver = refusing
     const handler = createQueryHandler({ resolver: () => current, counters })
     const query = encodeQuery({ name: APP })

@@ -106,7 +106,10 @@ export function createQueryHandler(options: QueryHandlerOptions): QueryHandler {
 
   function internalError(error: unknown, query: ParsedQuery | null): void {
     counters.internalErrors++
-    logError({ err: error, qname: query?.qname, qtype: query?.qtype }, 'internal error while answering a query')
+    logError(
+      { err: error, qname: query?.qname, qtype: query?.qtype },
+      'internal error while answering a query',
+    )
   }
 
   function sample(

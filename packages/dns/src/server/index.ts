@@ -22,7 +22,12 @@ export {
   type RrlDecision,
   type RrlOptions,
 } from './rrl.js'
-export { serverOptionsSchema, tcpOptionsSchema, type ServerOptions, type ServerOptionsInput } from './schema.js'
+export {
+  serverOptionsSchema,
+  tcpOptionsSchema,
+  type ServerOptions,
+  type ServerOptionsInput,
+} from './schema.js'
 export { DnsServer, type BoundAddress, type DnsServerOptions } from './server.js'
 export { SocketCounters, type SocketCountersSnapshot } from './socket-counters.js'
 export { DEFAULT_TCP_OPTIONS, type TcpOptions } from './tcp.js'

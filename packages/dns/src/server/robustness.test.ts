@@ -23,10 +23,7 @@ function compressedSeeds(): Buffer[] {
   const question = Buffer.from([3, 0x61, 0x70, 0x70, 0xc0, 0x0c, 0, 1, 0, 1])
   const plain = encodeQuery({ id: 7, name: APP })
   const answer = Buffer.from([0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 30, 0, 4, 192, 0, 2, 1])
-  return [
-    Buffer.concat([header(6, 0), question]),
-    Buffer.concat([header(7, 1), plain.subarray(12), answer]),
-  ]
+  return [Buffer.concat([header(6, 0), question]), Buffer.concat([header(7, 1), plain.subarray(12), answer])]
 }
 
 const seeds = [
@@ -35,8 +32,18 @@ const seeds = [
     name: APP,
     edns: { ecs: '203.0.113.0/24', cookie: Buffer.alloc(8, 1), doBit: true, udpPayloadSize: 4096 },
   }),
-  encodeQuery({ id: 2, name: 'ApP.NiNeS.TeSt', type: RRType.AAAA, edns: { ecs: '2001:db8:1234::/48', cookie: Buffer.alloc(24, 2) } }),
-  encodeQuery({ id: 3, name: 'big.nines.test', cd: true, edns: { ecs: '198.51.100.0/22', udpPayloadSize: 600 } }),
+  encodeQuery({
+    id: 2,
+    name: 'ApP.NiNeS.TeSt',
+    type: RRType.AAAA,
+    edns: { ecs: '2001:db8:1234::/48', cookie: Buffer.alloc(24, 2) },
+  }),
+  encodeQuery({
+    id: 3,
+    name: 'big.nines.test',
+    cd: true,
+    edns: { ecs: '198.51.100.0/22', udpPayloadSize: 600 },
+  }),
   encodeQuery({ id: 4, name: APP, type: RRType.TXT }),
   encodeQuery({ id: 5, name: 'boom.nines.test', edns: {} }),
   ...compressedSeeds(),
@@ -58,7 +65,11 @@ function mutate(rng: Rng, seed: Buffer): Buffer {
       return Buffer.concat([msg, Buffer.from(Array.from({ length: 1 + int(rng, 20) }, () => int(rng, 256)))])
     case 4: {
       const at = int(rng, msg.length)
-      return Buffer.concat([msg.subarray(0, at), Buffer.from([int(rng, 256)]), msg.subarray(at + int(rng, 2))])
+      return Buffer.concat([
+        msg.subarray(0, at),
+        Buffer.from([int(rng, 256)]),
+        msg.subarray(at + int(rng, 2)),
+      ])
     }
     case 5:
       msg.writeUInt16BE(int(rng, 4), 4 + 2 * int(rng, 4))
@@ -88,7 +99,9 @@ describe('hostile input over real sockets', () => {
     const packet = Packet.parse(udp!)
     expect(packet.header).toMatchObject({ id: 4711, qr: 1, aa: 1, rcode: 0 })
     expect((packet.answers[0] as { address?: string }).address).toBe(APP_V4)
-    const { frames } = await tcpExchange(HOST, port, [framed(encodeQuery({ id: 4712, name: APP }))], { frames: 1 })
+    const { frames } = await tcpExchange(HOST, port, [framed(encodeQuery({ id: 4712, name: APP }))], {
+      frames: 1,
+    })
     expect(frames[0]?.readUInt16BE(0)).toBe(4712)
   }
 
@@ -106,8 +119,9 @@ describe('hostile input over real sockets', () => {
     })
     const total = 100_000
     const batch = 500
-    for (let sent = 0; sent < total; ) {
-      for (let i = 0; i < batch; i++, sent++) socket.send(mutate(rng, seeds[sent % seeds.length]!), port, HOST)
+    for (let sent = 0; sent < total;) {
+      for (let i = 0; i < batch; i++, sent++)
+        socket.send(mutate(rng, seeds[sent % seeds.length]!), port, HOST)
       await until(() => counters.udp >= sent, 20_000, `the server to read ${sent} datagrams`)
     }
     const answered = () => counters.udp - counters.dropped
@@ -141,7 +155,10 @@ describe('hostile input over real sockets', () => {
     })
     // A declared 65535-byte frame with only part of it sent before the close.
     const oversized = Buffer.concat([Buffer.from([0xff, 0xff]), Buffer.alloc(30_000, 0xab)])
-    expect(await tcpExchange(HOST, port, [oversized], { halfClose: true })).toEqual({ frames: [], closed: true })
+    expect(await tcpExchange(HOST, port, [oversized], { halfClose: true })).toEqual({
+      frames: [],
+      closed: true,
+    })
     // Lengths 0 and 1 end the connection.
     for (const bad of [Buffer.from([0, 0]), Buffer.from([0, 1, 7])]) {
       expect((await tcpExchange(HOST, port, [bad])).closed).toBe(true)

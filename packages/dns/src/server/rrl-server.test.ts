@@ -39,7 +39,9 @@ describe('response rate limiting on a real socket', () => {
     expect(slipped.map((p) => [p.header.ancount, p.questions.length])).toEqual(Array(5).fill([0, 1]))
     expect(server.counters.snapshot()).toMatchObject({ rrlDropped: 5, rrlSlipped: 5 })
 
-    const { frames } = await tcpExchange(HOST, port, [framed(encodeQuery({ id: 99, name: APP }))], { frames: 1 })
+    const { frames } = await tcpExchange(HOST, port, [framed(encodeQuery({ id: 99, name: APP }))], {
+      frames: 1,
+    })
     expect(Packet.parse(frames[0]!).answers).toHaveLength(1)
 
     clock.advance(200) // one token at 5 per second

@@ -69,7 +69,10 @@ describe('ResponseRateLimiter', () => {
   })
 
   it('keeps at most maxPrefixes buckets, forgetting the least recently seen', () => {
-    const rrl = new ResponseRateLimiter({ responsesPerSecond: 1, slip: 0, maxPrefixes: 16 }, new ManualClock())
+    const rrl = new ResponseRateLimiter(
+      { responsesPerSecond: 1, slip: 0, maxPrefixes: 16 },
+      new ManualClock(),
+    )
     expect(rrl.check('10.0.0.1', 4)).toBe('send')
     for (let i = 1; i < 16; i++) rrl.check(`10.0.${i}.1`, 4)
     expect(rrl.check('10.0.0.1', 4)).toBe('drop') // seen again: now the most recent
@@ -84,14 +87,25 @@ describe('ResponseRateLimiter', () => {
 describe('slipResponse', () => {
   it('keeps header and question, sets TC and empties every section', () => {
     const query = encodeQuery({ id: 77, name: 'app.nines.test', edns: { ecs: '203.0.113.0/24' } })
-    const reply = writeError(query, { problem: 'formerr', detail: 'x', id: 77, flags: 0x0100 }, Rcode.NXDOMAIN)!
+    const reply = writeError(
+      query,
+      { problem: 'formerr', detail: 'x', id: 77, flags: 0x0100 },
+      Rcode.NXDOMAIN,
+    )!
     const full = writeError(query, parseQuery(query), Rcode.NXDOMAIN)!
     for (const [input, qdcount] of [
       [reply, 0],
       [full, 1],
     ] as const) {
       const packet = Packet.parse(slipResponse(Buffer.from(input)))
-      expect(packet.header).toMatchObject({ id: 77, qr: 1, tc: 1, rcode: Rcode.NXDOMAIN, qdcount, arcount: 0 })
+      expect(packet.header).toMatchObject({
+        id: 77,
+        qr: 1,
+        tc: 1,
+        rcode: Rcode.NXDOMAIN,
+        qdcount,
+        arcount: 0,
+      })
       expect(packet.additionals).toHaveLength(0)
     }
   })

@@ -41,7 +41,10 @@ export class ResponseRateLimiter {
   private readonly perMs: number
   private readonly v4Mask: number
 
-  constructor(options: RrlOptions, private readonly clock: Pick<Clock, 'now'> = { now: () => performance.now() }) {
+  constructor(
+    options: RrlOptions,
+    private readonly clock: Pick<Clock, 'now'> = { now: () => performance.now() },
+  ) {
     const parsed = rrlSchema.safeParse(options)
     if (!parsed.success) {
       const issue = parsed.error.issues[0]

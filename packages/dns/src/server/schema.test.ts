@@ -14,10 +14,16 @@ describe('parseListenAddress', () => {
     expect(formatListenAddress(expected as never)).toBe(text)
   })
 
-  it.each(['localhost:53', '127.0.0.1', '127.0.0.1:65536', '::1:53', '[127.0.0.1]:53', '1.2.3.4:-1', '[::1]:', ''])(
-    'rejects %j',
-    (text) => expect(parseListenAddress(text)).toBeNull(),
-  )
+  it.each([
+    'localhost:53',
+    '127.0.0.1',
+    '127.0.0.1:65536',
+    '::1:53',
+    '[127.0.0.1]:53',
+    '1.2.3.4:-1',
+    '[::1]:',
+    '',
+  ])('rejects %j', (text) => expect(parseListenAddress(text)).toBeNull())
 })
 
 describe('serverOptionsSchema', () => {
@@ -26,7 +32,14 @@ describe('serverOptionsSchema', () => {
       listen: ['127.0.0.1:5300'],
       maxUdpPayload: 1232,
       tcp: { maxConnections: 256, idleTimeoutMs: 10_000 },
-      rrl: { enabled: false, responsesPerSecond: 100, slip: 2, ipv4Prefix: 24, ipv6Prefix: 56, maxPrefixes: 100_000 },
+      rrl: {
+        enabled: false,
+        responsesPerSecond: 100,
+        slip: 2,
+        ipv4Prefix: 24,
+        ipv6Prefix: 56,
+        maxPrefixes: 100_000,
+      },
     })
   })
 

@@ -10,7 +10,17 @@ import { encodeQuery } from '../wire/index.js'
 import { QueryCounters } from './counters.js'
 import { createQueryHandler } from './handler.js'
 import { DnsServer } from './server.js'
-import { APP, APP_V4, APP_V6, BIG, BIG_COUNT, framed, tcpExchange, testResolver, udpQuery } from './testing.js'
+import {
+  APP,
+  APP_V4,
+  APP_V6,
+  BIG,
+  BIG_COUNT,
+  framed,
+  tcpExchange,
+  testResolver,
+  udpQuery,
+} from './testing.js'
 
 const run = promisify(execFile)
 
@@ -127,7 +137,7 @@ describe('DnsServer.listen', () => {
     const first = newServer()
     const second = newServer()
     try {
-      const [{ port }] = (await first.listen(['127.0.0.1:0'])) as [{ port: number }]
+      const port = (await first.listen(['127.0.0.1:0']))[0]!.port
       const error = await second.listen([`127.0.0.1:${port}`]).catch((e: unknown) => e)
       expect(isNinesError(error, 'NINES_ERR_ADDRESS_IN_USE')).toBe(true)
       expect((error as Error).message).toBe(`udp 127.0.0.1:${port}: address already in use`)
@@ -162,7 +172,7 @@ describe('DnsServer.listen', () => {
     const first = newServer()
     const second = newServer()
     try {
-      const [{ port: taken }] = (await first.listen(['127.0.0.1:0'])) as [{ port: number }]
+      const taken = (await first.listen(['127.0.0.1:0']))[0]!.port
       const error = await second.listen(['127.0.0.1:0', `127.0.0.1:${taken}`]).catch((e: unknown) => e)
       expect(isNinesError(error, 'NINES_ERR_ADDRESS_IN_USE')).toBe(true)
       await second.close()
@@ -183,12 +193,22 @@ describe('DnsServer.listen', () => {
 
   it('close() stops answering and closes open TCP connections', async () => {
     const server = newServer()
-    const [{ port }] = (await server.listen(['127.0.0.1:0'])) as [{ port: number }]
+    const port = (await server.listen(['127.0.0.1:0']))[0]!.port
     const idle = tcpExchange('127.0.0.1', port, [], { timeoutMs: 5000 })
     await new Promise((resolve) => setTimeout(resolve, 50))
     await server.close()
     expect(await idle).toEqual({ frames: [], closed: true })
     expect(await udpQuery('127.0.0.1', port, encodeQuery({ name: APP }), 300)).toBeNull()
     await expect(server.listen(['127.0.0.1:0'])).rejects.toMatchObject({ code: 'NINES_ERR_SERVER_CLOSED' })
+  })
+})
+
+describe('new DnsServer', () => {
+  it.each([
+    [{ tcp: { maxConnections: 0 } }, /^tcp\.maxConnections: /],
+    [{ rrl: { enabled: true, responsesPerSecond: 0 } }, /^rrl\.responsesPerSecond: /],
+  ])('rejects bad options naming the field: %j', (options, message) => {
+    const handler = createQueryHandler({ resolver: () => testResolver(), counters: new QueryCounters() })
+    expect(() => new DnsServer({ handler, ...options })).toThrow(message)
   })
 })

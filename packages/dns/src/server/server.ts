@@ -3,15 +3,17 @@ import { InvalidArgumentError, NinesError, noopLogger, type Clock, type Logger }
 import { formatListenAddress, parseListenAddress, type ListenAddress } from './listen-address.js'
 import { ResponseRateLimiter, type RrlOptions } from './rrl.js'
 import { SocketCounters } from './socket-counters.js'
-import { DEFAULT_TCP_OPTIONS, listenTcp, type TcpListener, type TcpOptions } from './tcp.js'
+import { tcpOptionsSchema } from './schema.js'
+import { listenTcp, type TcpListener, type TcpOptions } from './tcp.js'
 import type { QueryHandler } from './types.js'
 import { listenUdp, type UdpListener } from './udp.js'
 
 export interface DnsServerOptions {
   handler: QueryHandler
   logger?: Logger
+  /** Defaults: maxConnections 256, idleTimeoutMs 10 000. */
   tcp?: Partial<TcpOptions>
-  /** Per-source response rate limiting for UDP; off unless `enabled`. */
+  /** Per-source response rate limiting for UDP (rrlSchema); off unless `enabled`. */
   rrl?: RrlOptions
   /** The RRL's time source (monotonic ms); default `performance.now()`. */
   rrlClock?: Pick<Clock, 'now'>
@@ -54,7 +56,12 @@ export class DnsServer {
     }
     this.handler = options.handler
     this.logger = options.logger ?? noopLogger
-    this.tcpOptions = { ...DEFAULT_TCP_OPTIONS, ...options.tcp }
+    const tcp = tcpOptionsSchema.safeParse(options.tcp ?? {})
+    if (!tcp.success) {
+      const issue = tcp.error.issues[0]
+      throw new InvalidArgumentError(`tcp.${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`)
+    }
+    this.tcpOptions = tcp.data
     this.rrl = options.rrl?.enabled ? new ResponseRateLimiter(options.rrl, options.rrlClock) : undefined
     this.socketBufferBytes = options.socketBufferBytes
   }

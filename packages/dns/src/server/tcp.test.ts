@@ -12,7 +12,10 @@ let server: DnsServer | undefined
 
 async function start(tcp?: DnsServerOptions['tcp']): Promise<{ port: number; server: DnsServer }> {
   const resolver = testResolver()
-  server = new DnsServer({ handler: createQueryHandler({ resolver: () => resolver, counters: new QueryCounters() }), tcp })
+  server = new DnsServer({
+    handler: createQueryHandler({ resolver: () => resolver, counters: new QueryCounters() }),
+    tcp,
+  })
   const [bound] = await server.listen([`${HOST}:0`])
   return { port: bound!.port, server }
 }
@@ -55,7 +58,10 @@ describe('TCP', () => {
 
   it('still answers a client that half-closes after its last query, then closes', async () => {
     const { port } = await start()
-    const both = Buffer.concat([framed(encodeQuery({ id: 31, name: APP })), framed(encodeQuery({ id: 32, name: BIG }))])
+    const both = Buffer.concat([
+      framed(encodeQuery({ id: 31, name: APP })),
+      framed(encodeQuery({ id: 32, name: BIG })),
+    ])
     const result = await tcpExchange(HOST, port, [both], { halfClose: true })
     expect(ids(result.frames)).toEqual([31, 32])
     expect(result.closed).toBe(true)
@@ -63,7 +69,9 @@ describe('TCP', () => {
 
   it('closes an idle connection after idleTimeoutMs', async () => {
     const { port, server } = await start({ idleTimeoutMs: 150 })
-    const result = await tcpExchange(HOST, port, [framed(encodeQuery({ id: 41, name: APP }))], { timeoutMs: 5000 })
+    const result = await tcpExchange(HOST, port, [framed(encodeQuery({ id: 41, name: APP }))], {
+      timeoutMs: 5000,
+    })
     expect(ids(result.frames)).toEqual([41])
     expect(result.closed).toBe(true)
     expect(server.counters.tcpIdleTimeouts).toBe(1)
@@ -89,7 +97,9 @@ describe('TCP', () => {
     ['a frame length of 11', Buffer.concat([Buffer.from([0, 11]), Buffer.alloc(11)])],
   ])('closes the connection on %s, after answering what came before', async (_, bad) => {
     const { port, server } = await start()
-    const result = await tcpExchange(HOST, port, [Buffer.concat([framed(encodeQuery({ id: 61, name: APP })), bad])])
+    const result = await tcpExchange(HOST, port, [
+      Buffer.concat([framed(encodeQuery({ id: 61, name: APP })), bad]),
+    ])
     expect(ids(result.frames)).toEqual([61])
     expect(result.closed).toBe(true)
     expect(server.counters.tcpBadFrames).toBe(1)
@@ -99,11 +109,13 @@ describe('TCP', () => {
     const resolver = testResolver()
     const counters = new QueryCounters()
     server = new DnsServer({ handler: createQueryHandler({ resolver: () => resolver, counters }) })
-    const [{ port }] = (await server.listen([`${HOST}:0`])) as [{ port: number }]
+    const port = (await server.listen([`${HOST}:0`]))[0]!.port
     const count = 20_000 // ~32 MB of answers: more than loopback socket buffers hold
     const socket = await open(port)
     socket.pause()
-    socket.write(Buffer.concat(Array.from({ length: count }, (_, i) => framed(encodeQuery({ id: i, name: BIG })))))
+    socket.write(
+      Buffer.concat(Array.from({ length: count }, (_, i) => framed(encodeQuery({ id: i, name: BIG })))),
+    )
     // Settled: no progress over 200 ms.
     let last = -1
     let still = 0

@@ -1,6 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net'
 import type { Logger } from '@nines/core'
-import { HEADER_BYTES } from '../wire/index.js'
+import { FrameReader } from './framing.js'
 import type { ListenAddress } from './listen-address.js'
 import type { SocketCounters } from './socket-counters.js'
 import { throttledLog } from './throttled-log.js'
@@ -13,7 +13,7 @@ import type { QueryClient, QueryHandler } from './types.js'
  * - a frame it cannot parse destroys the connection instead of being answered with FORMERR;
  * - it has no connection limit;
  * - dns2.createServer builds `new TCPServer()` without options, so its idleTimeout cannot be set.
- * Framing is 30 lines; owning it also gives the per-connection buffer cap and backpressure below.
+ * Framing is small (framing.ts); owning it also gives the per-connection buffer cap and backpressure.
  */
 
 export interface TcpOptions {
@@ -41,7 +41,11 @@ export interface TcpListener {
 const LENGTH_BYTES = 2
 
 /** A TCP listener on `address` (`port` overrides its port). Rejects with Node's listen error. */
-export function listenTcp(address: ListenAddress, port: number, options: TcpListenerOptions): Promise<TcpListener> {
+export function listenTcp(
+  address: ListenAddress,
+  port: number,
+  options: TcpListenerOptions,
+): Promise<TcpListener> {
   const { connections, counters } = options
   const logError = throttledLog(options.logger, 'warn')
   const server: Server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
@@ -63,7 +67,6 @@ export function listenTcp(address: ListenAddress, port: number, options: TcpList
     })
     serveConnection(socket, address.family, options)
   })
-  server.on('error', (error) => logError({ err: error }, 'TCP server error'))
 
   return new Promise((resolve, reject) => {
     const onListenError = (error: Error): void => {
@@ -73,6 +76,8 @@ export function listenTcp(address: ListenAddress, port: number, options: TcpList
     server.once('error', onListenError)
     server.listen({ host: address.host, port, ipv6Only: address.family === 6 }, () => {
       server.off('error', onListenError)
+      // After listening, e.g. EMFILE on accept: logged, never thrown.
+      server.on('error', (error) => logError({ err: error }, 'TCP server error'))
       const bound = server.address()
       resolve({
         port: typeof bound === 'object' && bound !== null ? bound.port : port,
@@ -83,10 +88,9 @@ export function listenTcp(address: ListenAddress, port: number, options: TcpList
 }
 
 /**
- * Frames are a 2-byte length and a message (RFC 1035 §4.2.2). Several may arrive in one chunk and
- * one may span chunks; each is answered in order as soon as it is complete. At most one incomplete
- * frame (< 65537 bytes) is held. A length below a DNS header ends the connection (after the answers
- * before it); an incomplete frame at close is dropped.
+ * Answers each complete frame in order as soon as it arrives (pipelining, RFC 7766 §6.2.1.1). A
+ * frame length below a DNS header ends the connection after the answers before it; an incomplete
+ * frame at close is dropped.
  */
 function serveConnection(socket: Socket, family: 4 | 6, options: TcpListenerOptions): void {
   const { handler, counters } = options
@@ -96,7 +100,10 @@ function serveConnection(socket: Socket, family: 4 | 6, options: TcpListenerOpti
     return
   }
   const client: QueryClient = { address: remote, family, port: socket.remotePort ?? 0 }
-  let pending: Buffer | null = null
+  const reader = new FrameReader((msg) => {
+    const reply = handler(msg, client, 'tcp')
+    if (reply !== null) socket.write(frame(reply))
+  })
   let closing = false
 
   socket.setTimeout(options.idleTimeoutMs, () => {
@@ -106,28 +113,14 @@ function serveConnection(socket: Socket, family: 4 | 6, options: TcpListenerOpti
 
   socket.on('data', (chunk: Buffer) => {
     if (closing) return
-    const data = pending === null ? chunk : Buffer.concat([pending, chunk])
-    pending = null
+    // The handler never throws, so the cork is always undone.
     socket.cork()
-    let p = 0
-    while (data.length - p >= LENGTH_BYTES) {
-      const length = data.readUInt16BE(p)
-      if (length < HEADER_BYTES) {
-        counters.tcpBadFrames++
-        closing = true
-        break
-      }
-      const end = p + LENGTH_BYTES + length
-      if (end > data.length) break
-      // The handler never throws, so the cork is always undone below.
-      const reply = handler(data.subarray(p + LENGTH_BYTES, end), client, 'tcp')
-      p = end
-      if (reply !== null) socket.write(frame(reply))
-    }
-    // Copy the tail so a large chunk is not kept alive for a few bytes.
-    if (!closing && p < data.length) pending = Buffer.from(data.subarray(p))
+    const intact = reader.push(chunk)
     socket.uncork()
-    if (closing) {
+    if (!intact) {
+      counters.tcpBadFrames++
+      closing = true
+      reader.reset()
       // FIN after the answers already written; the rest of the input is ignored.
       socket.end()
       return
@@ -141,7 +134,7 @@ function serveConnection(socket: Socket, family: 4 | 6, options: TcpListenerOpti
 
   // The client half-closed after its last query: every complete frame has been answered, so finish.
   socket.on('end', () => {
-    pending = null
+    reader.reset()
     if (!closing) socket.end()
   })
 }

@@ -31,7 +31,12 @@ const answers = new Map<string, Answer>([
   ],
   [
     `${nameKeyOf(BIG)}/${RRType.A}`,
-    positive(encodeBody({ answers: Array.from({ length: BIG_COUNT }, (_, i) => a(BIG, `10.0.${i >> 8}.${i & 255}`)) }, BIG)),
+    positive(
+      encodeBody(
+        { answers: Array.from({ length: BIG_COUNT }, (_, i) => a(BIG, `10.0.${i >> 8}.${i & 255}`)) },
+        BIG,
+      ),
+    ),
   ],
 ])
 const boomKey = nameKeyOf(BOOM)
@@ -48,7 +53,11 @@ export function testResolver(): Resolver & { calls: number } {
       this.calls++
       if (query.qnameKey === boomKey) throw new Error('boom')
       return (
-        answers.get(`${query.qnameKey}/${query.qtype}`) ?? { rcode: Rcode.REFUSED, aa: false, body: EMPTY_BODY }
+        answers.get(`${query.qnameKey}/${query.qtype}`) ?? {
+          rcode: Rcode.REFUSED,
+          aa: false,
+          body: EMPTY_BODY,
+        }
       )
     },
   }
@@ -78,7 +87,12 @@ export async function udpClient(family: 4 | 6): Promise<{ socket: UdpSocket; rep
 }
 
 /** One query over UDP; the reply, or null when none came within `timeoutMs`. */
-export async function udpQuery(host: string, port: number, msg: Buffer, timeoutMs = 3000): Promise<Buffer | null> {
+export async function udpQuery(
+  host: string,
+  port: number,
+  msg: Buffer,
+  timeoutMs = 3000,
+): Promise<Buffer | null> {
   const { socket, replies } = await udpClient(host.includes(':') ? 6 : 4)
   try {
     socket.send(msg, port, host)

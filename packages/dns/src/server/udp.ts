@@ -41,7 +41,11 @@ function literalLookup(
  * and its reply sent at once: one parse, one lookup, one allocation, one send. Rejects with Node's
  * bind error (EADDRINUSE, ...).
  */
-export function listenUdp(address: ListenAddress, port: number, options: UdpListenerOptions): Promise<UdpListener> {
+export function listenUdp(
+  address: ListenAddress,
+  port: number,
+  options: UdpListenerOptions,
+): Promise<UdpListener> {
   const { handler, counters, rrl } = options
   const logError = throttledLog(options.logger, 'warn')
   const socket: Socket = createSocket({

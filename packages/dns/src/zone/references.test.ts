@@ -149,6 +149,18 @@ describe('checkZoneReferences', () => {
     ])
   })
 
+  it('an owner too long once the origin is appended', () => {
+    const owner = `${'a'.repeat(60)}.${'b'.repeat(60)}.${'c'.repeat(60)}.${'d'.repeat(60)}`
+    expect(check({ 'nines.test': { ns, records: [{ name: owner, type: 'A', data: '192.0.2.1' }] } })).toEqual(
+      [
+        {
+          path: ['nines.test', 'records', 0, 'name'],
+          message: `${owner}.nines.test is longer than 253 characters`,
+        },
+      ],
+    )
+  })
+
   it('two dynamic names for one owner', () => {
     expect(
       check({ 'nines.test': { ns, names: { app: { pool: 'app' }, 'APP.nines.test.': { pool: 'api' } } } }),

@@ -50,6 +50,10 @@ function checkZone(
       problems.push({ path, message: `"${owner}" is outside the DNS zone ${origin}` })
       return undefined
     }
+    if (name.length > 253) {
+      problems.push({ path, message: `${name} is longer than 253 characters` })
+      return undefined
+    }
     const inner = zoneOf(name, origins)
     if (inner !== origin) {
       problems.push({
