@@ -96,7 +96,10 @@ export function parseQuery(msg: Buffer): ParsedQuery | QueryProblem {
     rd: (flags & 0x0100) !== 0,
     cd: (flags & 0x0010) !== 0,
     opcode,
-    qname: nameOfKey(qnameKey),
+    // Only logs read the presentation name; the answer path looks up by key, so build it on demand.
+    get qname() {
+      return nameOfKey(qnameKey)
+    },
     qnameKey,
     qnameStart: HEADER_BYTES,
     qnameEnd,
