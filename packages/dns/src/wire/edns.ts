@@ -37,6 +37,8 @@ export function parseOpt(buf: Buffer, fixed: number, limit: number): EdnsInfo | 
     version: buf[fixed + 5]!,
     udpPayloadSize: buf.readUInt16BE(fixed + 2),
     doBit: (buf[fixed + 6]! & 0x80) !== 0,
+    // Present from the start, so every EdnsInfo has one shape (V8 keeps the query path monomorphic).
+    ecs: undefined,
     cookie: false,
   }
   const start = fixed + OPT_FIXED_BYTES
@@ -129,8 +131,11 @@ export function writeOpt(
   out.writeUInt16BE(EdnsOptionCode.ECS, p + 11)
   out.writeUInt16BE(4 + addressBytes, p + 13)
   // FAMILY, SOURCE PREFIX-LENGTH and ADDRESS come back as the client sent them.
-  query.copy(out, p + 15, ecs.dataOffset, ecs.dataOffset + 3)
+  const data = ecs.dataOffset
+  out[p + 15] = query[data]!
+  out[p + 16] = query[data + 1]!
+  out[p + 17] = query[data + 2]!
   out[p + 18] = Math.max(0, Math.min(ecsScope | 0, ecs.family === EcsFamily.IPV4 ? 32 : 128))
-  query.copy(out, p + 19, ecs.dataOffset + 4, ecs.dataOffset + 4 + addressBytes)
+  for (let i = 0; i < addressBytes; i++) out[p + 19 + i] = query[data + 4 + i]!
   return p + 19 + addressBytes
 }

@@ -1,6 +1,7 @@
 import { HEADER_BYTES, RRClass, RRType } from './constants.js'
 import { OPT_FIXED_BYTES, parseOpt, type EdnsInfo } from './edns.js'
-import { nameKey, nameOfKey, uncompressedNameEnd } from './names.js'
+import { NameMemo } from './name-memo.js'
+import { nameOfKey, uncompressedNameEnd } from './names.js'
 
 /** A query the fast path (or slowParse) understood; everything a lookup and writeResponse need. */
 export type ParsedQuery = {
@@ -47,6 +48,8 @@ export function isQueryProblem(value: ParsedQuery | QueryProblem): value is Quer
 }
 
 const RESPONSE_BIT = 0x8000
+// One per process (and per worker): a memo of question names, so a name asked again reuses its key.
+const questionNames = new NameMemo()
 
 /**
  * The fast path for what resolvers send: one question with an uncompressed name, no answer or
@@ -89,24 +92,68 @@ export function parseQuery(msg: Buffer): ParsedQuery | QueryProblem {
   }
   const qclass = msg.readUInt16BE(qnameEnd + 2)
   if (qclass !== RRClass.IN) return questionProblem('slow', 'qclass', id, flags, questionEnd)
-  const qnameKey = nameKey(msg, HEADER_BYTES, qnameEnd)
-  return {
+  const qnameKey = questionNames.keyOf(msg, HEADER_BYTES, qnameEnd)
+  return new FastQuery(
     id,
     flags,
-    rd: (flags & 0x0100) !== 0,
-    cd: (flags & 0x0010) !== 0,
     opcode,
-    // Only logs read the presentation name; the answer path looks up by key, so build it on demand.
-    get qname() {
-      return nameOfKey(qnameKey)
-    },
     qnameKey,
-    qnameStart: HEADER_BYTES,
     qnameEnd,
-    qtype: msg.readUInt16BE(qnameEnd),
+    msg.readUInt16BE(qnameEnd),
     qclass,
     edns,
     questionEnd,
+  )
+}
+
+/**
+ * What parseQuery returns: a class whose fields are all assigned in the constructor, so V8
+ * allocates it like a struct and shares the getter. The same fields in an object literal with
+ * `get qname()` cost about 1.5 µs per query here (a new accessor pair each time), and declared
+ * class fields (define semantics) cost about 0.2 µs; hence `declare`.
+ */
+class FastQuery implements ParsedQuery {
+  declare readonly id: number
+  declare readonly flags: number
+  declare readonly rd: boolean
+  declare readonly cd: boolean
+  declare readonly opcode: number
+  declare readonly qnameKey: string
+  declare readonly qnameStart: typeof HEADER_BYTES
+  declare readonly qnameEnd: number
+  declare readonly qtype: number
+  declare readonly qclass: number
+  declare readonly edns: EdnsInfo | undefined
+  declare readonly questionEnd: number
+
+  constructor(
+    id: number,
+    flags: number,
+    opcode: number,
+    qnameKey: string,
+    qnameEnd: number,
+    qtype: number,
+    qclass: number,
+    edns: EdnsInfo | undefined,
+    questionEnd: number,
+  ) {
+    this.id = id
+    this.flags = flags
+    this.rd = (flags & 0x0100) !== 0
+    this.cd = (flags & 0x0010) !== 0
+    this.opcode = opcode
+    this.qnameKey = qnameKey
+    this.qnameStart = HEADER_BYTES
+    this.qnameEnd = qnameEnd
+    this.qtype = qtype
+    this.qclass = qclass
+    this.edns = edns
+    this.questionEnd = questionEnd
+  }
+
+  /** Only logs read the presentation name; the answer path looks up by key, so it is built on demand. */
+  get qname(): string {
+    return nameOfKey(this.qnameKey)
   }
 }
 

@@ -84,9 +84,13 @@ export function writeResponse(
   out.writeUInt16BE(truncated ? 0 : body.ancount, 6)
   out.writeUInt16BE(truncated ? 0 : body.nscount, 8)
   out.writeUInt16BE((truncated ? 0 : body.arcount) + (edns ? 1 : 0), 10)
-  msg.copy(out, HEADER_BYTES, HEADER_BYTES, questionEnd)
+  copyBytes(msg, HEADER_BYTES, questionEnd, out, HEADER_BYTES)
   let p = questionEnd
-  if (!truncated) p += body.bytes.copy(out, p)
+  if (!truncated) {
+    // TypedArray#set is a plain memmove; Buffer#copy validates and allocates a view first.
+    out.set(body.bytes, p)
+    p += body.bytes.length
+  }
   if (edns) writeOpt(out, p, ourUdpPayload(limits), rcode, edns.doBit, msg, ecs, answer.ecsScope ?? 0)
   return out
 }
@@ -114,9 +118,17 @@ export function writeError(
   out.writeUInt16BE(from.question ? 1 : 0, 4)
   out.writeUInt32BE(0, 6)
   out.writeUInt16BE(edns ? 1 : 0, 10)
-  msg.copy(out, HEADER_BYTES, HEADER_BYTES, questionEnd)
+  copyBytes(msg, HEADER_BYTES, questionEnd, out, HEADER_BYTES)
   if (edns) writeOpt(out, questionEnd, ourUdpPayload(limits), code, edns.doBit, msg, undefined, 0)
   return out
+}
+
+/**
+ * Copies `from[start, end)` to `to[at]`. A question is a few dozen bytes: a JS loop copies that
+ * faster than Buffer#copy's validation and native call.
+ */
+function copyBytes(from: Uint8Array, start: number, end: number, to: Uint8Array, at: number): void {
+  for (let i = start; i < end; i++) to[at + i - start] = from[i]!
 }
 
 /** ID echoed; QR=1; opcode, RD and CD copied; RA, Z and AD clear; the low 4 bits of the rcode. */
