@@ -156,7 +156,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const ledger = await AvailabilityLedger.open({ directory: join(instance.stateDir, 'ledger'), clock })
   const stopLedger = recordAvailability(monitor, ledger)
 
-  const metrics = createMetrics({ prefix: 'nines_dns_', defaultLabels: { instance: options.instance } })
+  const metrics = createMetrics({ prefix: 'nines_dns_', defaultLabels: { nines_instance: options.instance } })
   const counters = new QueryCounters()
   const serial = Math.floor(Date.now() / 1000)
   let priority = new Map<string, PriorityState>()

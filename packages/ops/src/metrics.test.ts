@@ -149,15 +149,15 @@ describe('createMetrics', () => {
   it('adds default labels to every series, collected ones included', async () => {
     const metrics = createMetrics({
       prefix: 'nines_dns_',
-      defaultLabels: { instance: 'ns1' },
+      defaultLabels: { nines_instance: 'ns1' },
       processMetrics: false,
     })
     metrics.collectedCounter('queries_total', 'Queries.', [], () => 3)
     metrics.histogramCounts('answer_seconds', 'Answer time.', [1]).observe(0.5)
     const lines = samples(await metrics.text())
-    expect(lines).toContain('nines_dns_queries_total{instance="ns1"} 3')
-    expect(lines).toContain('nines_dns_answer_seconds_bucket{le="1",instance="ns1"} 1')
-    expect(lines).toContain('nines_dns_answer_seconds_count{instance="ns1"} 1')
+    expect(lines).toContain('nines_dns_queries_total{nines_instance="ns1"} 3')
+    expect(lines).toContain('nines_dns_answer_seconds_bucket{le="1",nines_instance="ns1"} 1')
+    expect(lines).toContain('nines_dns_answer_seconds_count{nines_instance="ns1"} 1')
   })
 
   it('includes process metrics unless turned off, and never uses the global registry', async () => {

@@ -20,7 +20,7 @@ export type CollectedRead<L extends string> = () => number | Iterable<CollectedS
 export interface MetricsOptions {
   /** Prepended to every metric name made here, e.g. `nines_dns_`; '' or a valid name ending in `_`. */
   prefix: string
-  /** Labels on every series, e.g. `{ instance: 'ns1' }`. */
+  /** Labels on every series, e.g. `{ nines_instance: 'ns1' }` (`instance` is Prometheus's scrape-target label). */
   defaultLabels?: Record<string, string>
   /** Node's standard `process_*` and `nodejs_*` metrics (unprefixed, so stock dashboards work). */
   processMetrics?: boolean
