@@ -35,9 +35,10 @@ if (values.help) {
   if (!file) fail(usage, 2)
   try {
     const { config } = await loadConfig(file, configSchema)
-    const zones = Object.keys(config.dns.zones).length
+    const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`
+    const instances = count(Object.keys(config.instances).length, 'instance')
     process.stdout.write(
-      `${file}: ok (${Object.keys(config.instances).length} instances, ${zones} DNS zones)\n`,
+      `${file}: ok (${instances}, ${count(Object.keys(config.dns.zones).length, 'DNS zone')})\n`,
     )
   } catch (error) {
     fail(error instanceof ConfigError ? error.message : String(error))
