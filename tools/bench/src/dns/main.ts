@@ -4,11 +4,11 @@
 //
 // Usage (from the repo root; needs the Debian packages dnsperf, dnsutils and, for the peers, nsd,
 // pdns-server + pdns-backend-bind, gdnsd; a missing peer is skipped with a note):
-//   npm run build   # nines-dns must be built (apps/dns-server/dist/main.js)
 //   npm run bench:dns -- [--seconds 10] [--rounds 3] [--shapes plain,ecs]
 //                        [--cases nines,dgram,pdns-lua,gdnsd,nsd] [--workers N]
 //                        [--server-cpu 0] [--client-cpu 1] [--quiet-seconds 5] [--loss-case nines]
-// (`bench:dns` is `tsc -b tools/bench && node tools/bench/dist/dns/main.js`.)
+// (`bench:dns` is `tsc -b tools/bench apps/dns-server && node tools/bench/dist/dns/main.js`: it builds
+// the daemon it measures.)
 //
 // Each server is pinned to --server-cpu and single-threaded; dnsperf (-c 10, unbounded rate) is pinned to
 // --client-cpu. Every round runs every case once per query shape (plain: no EDNS; ecs: EDNS0 + ECS), and
