@@ -20,6 +20,8 @@ describe('protocol', () => {
             { name: '@', type: 'MX', data: { preference: 10, exchange: 'mail.e2e.test' } },
             { name: 'mail', type: 'A', data: '192.0.2.25' },
             { name: 'deep.sub', type: 'TXT', data: 'empty non-terminal above' },
+            { name: 'child', type: 'NS', data: 'ns.child.e2e.test' },
+            { name: 'ns.child', type: 'A', data: '192.0.2.53' },
             ...many,
           ],
         },
@@ -46,6 +48,19 @@ describe('protocol', () => {
     expect(nodata.answers).toEqual([])
     expect(nodata.authority[0]?.type).toBe('SOA')
     expect((await dig(dns.port, 'sub.e2e.test', 'A')).status).toBe('NOERROR') // empty non-terminal
+  })
+
+  it('refers names under a delegation to their servers: NS and glue, no AA', async () => {
+    for (const name of ['child.e2e.test', 'www.child.e2e.test', 'ns.child.e2e.test']) {
+      const referral = await dig(dns.port, name, 'A', '+norec')
+      expect(referral.status).toBe('NOERROR')
+      expect(referral.flags).not.toContain('aa')
+      expect(referral.answers).toEqual([])
+      expect(referral.authority).toEqual([
+        { name: 'child.e2e.test.', ttl: 3600, type: 'NS', data: 'ns.child.e2e.test.' },
+      ])
+      expect(referral.additional.filter((r) => r.type === 'A').map((r) => r.data)).toEqual(['192.0.2.53'])
+    }
   })
 
   it('refuses names outside its DNS zones: it is never a resolver', async () => {

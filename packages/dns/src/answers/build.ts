@@ -1,17 +1,18 @@
 import { InvalidArgumentError } from '@nines/core'
 import type { PriorityState } from '../policy/priority.js'
 import { Rcode } from '../wire/constants.js'
+import type { Answer } from '../wire/response.js'
 import { nameKeyOf } from '../wire/names.js'
 import { ownerFqdn } from '../zone/names.js'
 import { checkZoneReferences } from '../zone/references.js'
 import { Compiler } from './compile.js'
-import { negativeDraft, single } from './drafts.js'
+import { negativeDraft, referralDraft, single } from './drafts.js'
 import { dynamicAnswers } from './dynamic.js'
 import { localitySlots } from './localities.js'
 import { nodeDrafts } from './node-drafts.js'
 import { AnswerTable, type TableNode, type TableZone } from './table.js'
 import type { BuildInput, BuiltAnswers, DraftSet, NameReport } from './types.js'
-import { zoneNodes, type ZoneModel } from './zone-model.js'
+import { zoneNodes, type NodeModel, type ZoneModel } from './zone-model.js'
 
 /**
  * Precomputes every answer of every served DNS zone for the current health and configuration. Pure
@@ -64,7 +65,16 @@ export function buildAnswers(input: BuildInput): BuiltAnswers {
     }
     return set
   }
-  const draftCtx = { nodes, origins: new Set(zones.keys()), dynamic, nodata: nodataOf }
+  const referrals = new Map<NodeModel, DraftSet>()
+  const referralOf = (cut: NodeModel): DraftSet => {
+    let set = referrals.get(cut)
+    if (set === undefined) {
+      set = single(referralDraft(cut, nodes))
+      referrals.set(cut, set)
+    }
+    return set
+  }
+  const draftCtx = { nodes, origins: new Set(zones.keys()), dynamic, nodata: nodataOf, referral: referralOf }
   const compiler = new Compiler()
   const tableNodes = new Map<string, TableNode>()
   for (const node of nodes.values()) {
@@ -72,10 +82,14 @@ export function buildAnswers(input: BuildInput): BuiltAnswers {
     const types = new Map([...drafts.types].map(([type, set]) => [type, compiler.entry(set, node.name)]))
     tableNodes.set(nameKeyOf(node.name), { types, otherwise: compiler.entry(drafts.otherwise, node.name) })
   }
+  // Names below a delegation that have no node of their own are referred too, not NXDOMAIN.
+  const cuts = new Map<string, Answer>()
+  for (const cut of referrals.keys())
+    cuts.set(nameKeyOf(cut.name), compiler.answer(referralOf(cut).global[0]!, cut.name))
   const tableZones = new Map<string, TableZone>()
   for (const zone of zones.values()) {
     const nxdomain = compiler.answer(negativeDraft(zone, Rcode.NXDOMAIN), zone.origin)
     tableZones.set(nameKeyOf(zone.origin), { origin: zone.origin, nxdomain })
   }
-  return { table: new AnswerTable(tableNodes, tableZones, slots), names, priority, nextChangeAt }
+  return { table: new AnswerTable(tableNodes, tableZones, cuts, slots), names, priority, nextChangeAt }
 }

@@ -28,7 +28,7 @@ export class Compiler {
     let answer = byName.get(questionName)
     if (answer === undefined) {
       const body = encodeBody(draft, questionName)
-      answer = Object.freeze({ rcode: draft.rcode, aa: true, body })
+      answer = Object.freeze({ rcode: draft.rcode, aa: draft.aa ?? true, body })
       byName.set(questionName, answer)
     }
     return answer

@@ -28,6 +28,21 @@ export function negativeDraft(zone: ZoneModel, rcode: number, ttlCapSec = Infini
 }
 
 /**
+ * A referral to the servers a name is delegated to: no answer, not authoritative, the delegation's NS
+ * records in authority and their in-zone addresses (glue) in additional (RFC 1034 §4.3.2).
+ */
+export function referralDraft(cut: NodeModel, nodes: ReadonlyMap<string, NodeModel>): Draft {
+  const ns = cut.rrsets.get('NS') ?? []
+  return {
+    rcode: Rcode.NOERROR,
+    aa: false,
+    answers: [],
+    authorities: ns,
+    additionals: additionalFor(ns, cut.zone, nodes),
+  }
+}
+
+/**
  * A and AAAA records of the names NS, MX and SRV records point at, when those names lie in the same
  * DNS zone (in bailiwick): glue for NS answers, target addresses for SRV (RFC 2782) and MX.
  */

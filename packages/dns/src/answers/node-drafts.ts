@@ -19,12 +19,21 @@ export interface NodeDraftContext {
   readonly dynamic: ReadonlyMap<string, ReadonlyMap<'A' | 'AAAA' | 'SRV', DraftSet>>
   /** The shared NODATA of a DNS zone. */
   readonly nodata: (zone: ZoneModel) => DraftSet
+  /** The shared referral to the servers of a delegation point. */
+  readonly referral: (cut: NodeModel) => DraftSet
 }
 
 // Longer chains are cut: resolvers give up near here too (BIND follows 16, Unbound 11).
 const MAX_CHAIN = 16
 
 export function nodeDrafts(node: NodeModel, ctx: NodeDraftContext): NodeDrafts {
+  if (node.cut !== undefined) {
+    // At and below a zone cut every type gets the referral, glue included (RFC 1034 §4.3.2), except
+    // DS at the cut itself, which the parent side answers (RFC 4035 §3.1.4.1): we hold none.
+    const types = new Map<number, DraftSet>()
+    if (node.cut === node) types.set(RRType.DS, ctx.nodata(node.zone))
+    return { types, otherwise: ctx.referral(node.cut) }
+  }
   const cname = node.rrsets.get('CNAME')?.[0]
   if (cname?.type === 'CNAME') return chase(node, cname, cname.data, ctx)
   const types = dataTypes(node, ctx, [])

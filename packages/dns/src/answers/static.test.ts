@@ -39,6 +39,10 @@ const zonesInput: DnsZonesInput = {
       },
       { name: 'ptr', type: 'PTR', data: 'host.example.org' },
       { name: 'delegated', type: 'NS', data: 'ns.elsewhere.example' },
+      { name: 'sub', type: 'NS', data: 'ns1.sub.nines.test' },
+      { name: 'sub', type: 'NS', data: 'ns.elsewhere.example' },
+      { name: 'ns1.sub', type: 'A', data: '192.0.2.53' },
+      { name: 'ns1.sub', type: 'AAAA', data: '2001:db8::53' },
       { name: 'alias', type: 'CNAME', data: 'www.nines.test' },
       { name: 'to-mail', type: 'CNAME', data: 'mail.nines.test.' },
       { name: 'loop1', type: 'CNAME', data: 'loop2.nines.test' },
@@ -167,7 +171,6 @@ describe('static records', () => {
   it.each([
     ['_sip._tcp.nines.test', RRType.SRV, { priority: 1, weight: 5, port: 5060, target: 'mail.nines.test' }],
     ['ptr.nines.test', RRType.PTR, { domain: 'host.example.org' }],
-    ['delegated.nines.test', RRType.NS, { ns: 'ns.elsewhere.example' }],
   ])('%s type %i', (name, type, expected) => {
     const { packet } = ask(name, type)
     expect(packet.header).toMatchObject({ aa: 1, rcode: Rcode.NOERROR })
@@ -363,5 +366,52 @@ describe('the table', () => {
     }
     expect(isNinesError(error, 'NINES_ERR_INVALID_ARGUMENT')).toBe(true)
     expect((error as Error).message).toBe('zones.nines.test.names.x.pool: unknown pool "nope" (pools: app)')
+  })
+})
+
+describe('delegation: NS records below the apex', () => {
+  const referral = (name: string, type: number = RRType.A) => {
+    const { packet } = ask(name, type)
+    expect(packet.header).toMatchObject({ aa: 0, rcode: Rcode.NOERROR, ancount: 0 })
+    return {
+      ns: data(packet.authorities),
+      glue: data(packet.additionals),
+      owners: packet.authorities.map((r) => r.name),
+    }
+  }
+
+  it('refers every type at the cut to its servers, with in-zone glue, never authoritatively', () => {
+    for (const type of [RRType.A, RRType.NS, RRType.MX, RRType.ANY]) {
+      expect(referral('sub.nines.test', type)).toEqual({
+        ns: ['ns1.sub.nines.test', 'ns.elsewhere.example'],
+        glue: ['192.0.2.53', '2001:db8::53'],
+        owners: ['sub.nines.test', 'sub.nines.test'],
+      })
+    }
+    expect(referral('delegated.nines.test', RRType.NS)).toEqual({
+      ns: ['ns.elsewhere.example'],
+      glue: [],
+      owners: ['delegated.nines.test'],
+    })
+  })
+
+  it('refers names below the cut too, the glue names and names it has never heard of', () => {
+    expect(referral('ns1.sub.nines.test').ns).toEqual(['ns1.sub.nines.test', 'ns.elsewhere.example'])
+    expect(referral('host.deep.SUB.nines.test', RRType.AAAA).owners).toEqual([
+      'sub.nines.test',
+      'sub.nines.test',
+    ])
+    expect(referral('x.delegated.nines.test').ns).toEqual(['ns.elsewhere.example'])
+  })
+
+  it('answers DS at the cut itself as the parent side: authoritative NODATA', () => {
+    const { packet } = ask('sub.nines.test', RRType.DS)
+    expect(packet.header).toMatchObject({ aa: 1, rcode: Rcode.NOERROR, ancount: 0 })
+    expect(packet.authorities.map((r) => r.type)).toEqual([RRType.SOA])
+  })
+
+  it('leaves the rest of the DNS zone alone', () => {
+    expect(ask('nosub.nines.test').packet.header).toMatchObject({ aa: 1, rcode: Rcode.NXDOMAIN })
+    expect(ask('mail.nines.test').packet.header).toMatchObject({ aa: 1, rcode: Rcode.NOERROR, ancount: 2 })
   })
 })

@@ -50,6 +50,8 @@ export class AnswerTable {
   constructor(
     private readonly nodes: ReadonlyMap<string, TableNode>,
     private readonly zones: ReadonlyMap<string, TableZone>,
+    /** The referral of each delegation point, by name key. */
+    private readonly cuts: ReadonlyMap<string, Answer>,
     private readonly slots: LocalitySlots | undefined,
   ) {
     let size = 0
@@ -135,8 +137,11 @@ export class AnswerTable {
     return describe(entry.slots[slot.slot]!, scope, slots.localities[slot.slot])
   }
 
+  /** A name without a node: referred when under a delegation, NXDOMAIN in its DNS zone, else REFUSED. */
   private absent(key: string): Answer {
     for (let at = parentKey(key); at !== null; at = parentKey(at)) {
+      const referral = this.cuts.get(at)
+      if (referral !== undefined) return referral
       const zone = this.zones.get(at)
       if (zone !== undefined) return zone.nxdomain
     }

@@ -71,6 +71,8 @@ export interface BuiltAnswers {
 /** One response before encoding. Bodies are compiled once per distinct Draft object. */
 export interface Draft {
   readonly rcode: number
+  /** false for a referral: the servers the name is delegated to are its authority (RFC 1034 §4.3.2). */
+  readonly aa?: boolean
   readonly answers: readonly WireRecord[]
   readonly authorities: readonly WireRecord[]
   readonly additionals: readonly WireRecord[]

@@ -20,6 +20,11 @@ export interface NodeModel {
   /** Static RRsets in the order first seen; each set's TTL is its lowest (RFC 2181 §5.2). */
   readonly rrsets: Map<WireRecordType, WireRecord[]>
   dynamic?: { readonly key: string; readonly config: DynamicName }
+  /**
+   * The delegation point at or above this name, below the apex: the highest node with NS records of
+   * its own. Such a name is answered by the servers it is delegated to; we only refer to them.
+   */
+  cut?: NodeModel
 }
 
 export interface ZoneNodes {
@@ -105,6 +110,14 @@ export function zoneNodes(
     }
   }
   for (const node of nodes.values()) {
+    for (
+      let name: string | null = node.name;
+      name !== null && name !== node.zone.origin;
+      name = parentName(name)
+    ) {
+      const at = nodes.get(name)
+      if (at?.rrsets.has('NS')) node.cut = at
+    }
     for (const [type, rrset] of node.rrsets) {
       const ttlSec = Math.min(...rrset.map((r) => r.ttlSec))
       node.rrsets.set(type, rrset.map((r) => (r.ttlSec === ttlSec ? r : { ...r, ttlSec })) as WireRecord[])

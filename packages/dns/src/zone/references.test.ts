@@ -168,4 +168,39 @@ describe('checkZoneReferences', () => {
       { path: ['nines.test', 'names', 'app.nines.test.'], message: 'app.nines.test is also names.app' },
     ])
   })
+
+  it('data a delegation hides: only NS at the cut, only glue below it, no dynamic name there', () => {
+    const problems = check({
+      'nines.test': {
+        ns,
+        records: [
+          { name: 'sub', type: 'NS', data: 'ns1.sub.nines.test' },
+          { name: 'ns1.sub', type: 'A', data: '192.0.2.53' },
+          { name: 'sub', type: 'TXT', data: 'hidden' },
+          { name: 'mx.sub', type: 'MX', data: { preference: 1, exchange: 'mail.example.org' } },
+        ],
+        names: { 'app.sub': { pool: 'app' } },
+      },
+    })
+    expect(problems).toEqual([
+      {
+        path: ['nines.test', 'records', 2],
+        message:
+          'TXT at sub.nines.test: sub.nines.test is delegated by its NS records, so its own servers ' +
+          'answer there; only the NS records can be here',
+      },
+      {
+        path: ['nines.test', 'records', 3],
+        message:
+          'MX at mx.sub.nines.test: sub.nines.test is delegated by its NS records, so its own ' +
+          'servers answer there; only glue addresses (A, AAAA) can be here',
+      },
+      {
+        path: ['nines.test', 'names', 'app.sub'],
+        message:
+          'a dynamic name at app.sub.nines.test: sub.nines.test is delegated by its NS records, so its own ' +
+          'servers answer there; only glue addresses (A, AAAA) can be here',
+      },
+    ])
+  })
 })

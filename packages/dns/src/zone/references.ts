@@ -1,4 +1,4 @@
-import { isWithin, ownerFqdn, zoneOf } from './names.js'
+import { isWithin, ownerFqdn, parentName, zoneOf } from './names.js'
 import type { DnsZone, DnsZones } from './schema.js'
 
 /** A problem the schema alone cannot see; `path` is relative to the DNS zones object. */
@@ -18,7 +18,9 @@ interface Occupant {
  * Cross-checks parsed DNS zones against each other and against the configured pools: unknown
  * pools, a static record that a dynamic name also answers, a CNAME beside other data (RFC 1034
  * §3.6.2), an NS name that is a CNAME (RFC 2181 §10.3), an in-zone NS without glue, owners outside
- * their DNS zone (or inside a nested DNS zone that is served too), two dynamic names for one owner.
+ * their DNS zone (or inside a nested DNS zone that is served too), two dynamic names for one owner,
+ * and data that a delegation hides: at a name with NS records below the apex only those NS records,
+ * and below it only glue addresses (the delegated servers answer the rest).
  * Meant for the daemon's superRefine: prefix each path with where the zones sit in the file.
  */
 export function checkZoneReferences(zones: DnsZones, poolNames: ReadonlySet<string>): ZoneProblem[] {
@@ -123,6 +125,8 @@ function checkZone(
     }
   }
 
+  problems.push(...occludedData(origin, occupants))
+
   zone.ns.forEach((ns, i) => {
     const at = occupants.get(ns.name) ?? []
     const alias = at.find((o) => o.type === 'CNAME')
@@ -142,5 +146,35 @@ function checkZone(
       })
     }
   })
+  return problems
+}
+
+/** Data at or below a zone cut that would never be answered, since the cut's servers answer there. */
+function occludedData(origin: string, occupants: ReadonlyMap<string, readonly Occupant[]>): ZoneProblem[] {
+  const isCut = (name: string) =>
+    name !== origin && (occupants.get(name) ?? []).some((o) => o.type === 'NS' && o.path[0] === 'records')
+  const problems: ZoneProblem[] = []
+  for (const [name, list] of occupants) {
+    let cut: string | undefined
+    for (let at: string | null = name; at !== null && at !== origin; at = parentName(at)) {
+      if (isCut(at)) cut = at
+    }
+    if (cut === undefined) continue
+    const allowed = cut === name ? ['NS'] : ['A', 'AAAA']
+    const reported = new Set<string>()
+    for (const occupant of list) {
+      if (allowed.includes(occupant.type) && occupant.path[0] !== 'names') continue
+      // A dynamic name occupies A, AAAA and SRV: one problem for it.
+      if (reported.has(occupant.what)) continue
+      reported.add(occupant.what)
+      const thing = occupant.path[0] === 'names' ? 'a dynamic name' : occupant.type
+      problems.push({
+        path: [origin, ...occupant.path],
+        message:
+          `${thing} at ${name}: ${cut} is delegated by its NS records, so its own servers answer ` +
+          `there; only ${cut === name ? 'the NS records' : 'glue addresses (A, AAAA)'} can be here`,
+      })
+    }
+  }
   return problems
 }
