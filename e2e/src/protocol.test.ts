@@ -22,6 +22,7 @@ describe('protocol', () => {
             { name: 'deep.sub', type: 'TXT', data: 'empty non-terminal above' },
             { name: 'child', type: 'NS', data: 'ns.child.e2e.test' },
             { name: 'ns.child', type: 'A', data: '192.0.2.53' },
+            { name: '*.apps', type: 'A', data: '192.0.2.90' },
             ...many,
           ],
         },
@@ -61,6 +62,18 @@ describe('protocol', () => {
       ])
       expect(referral.additional.filter((r) => r.type === 'A').map((r) => r.data)).toEqual(['192.0.2.53'])
     }
+  })
+
+  it('answers names under a wildcard as their own, in the question case, over UDP and TCP', async () => {
+    for (const transport of ['+notcp', '+tcp']) {
+      const wild = await dig(dns.port, 'Tenant-42.apps.e2e.test', 'A', transport)
+      expect(wild.status).toBe('NOERROR')
+      expect(wild.flags).toContain('aa')
+      expect(wild.answers).toEqual([
+        { name: 'Tenant-42.apps.e2e.test.', ttl: 3600, type: 'A', data: '192.0.2.90' },
+      ])
+    }
+    expect((await dig(dns.port, 'x.apps.e2e.test', 'AAAA')).answers).toEqual([])
   })
 
   it('refuses names outside its DNS zones: it is never a resolver', async () => {

@@ -5,7 +5,7 @@ import type { Answer } from '../wire/response.js'
 import { nameKeyOf } from '../wire/names.js'
 import { ownerFqdn } from '../zone/names.js'
 import { checkZoneReferences } from '../zone/references.js'
-import { Compiler } from './compile.js'
+import { Compiler, type Question } from './compile.js'
 import { negativeDraft, referralDraft, single } from './drafts.js'
 import { dynamicAnswers } from './dynamic.js'
 import { localitySlots } from './localities.js'
@@ -76,20 +76,28 @@ export function buildAnswers(input: BuildInput): BuiltAnswers {
   }
   const draftCtx = { nodes, origins: new Set(zones.keys()), dynamic, nodata: nodataOf, referral: referralOf }
   const compiler = new Compiler()
+  const nxdomain = new Map<ZoneModel, Answer>()
+  for (const zone of zones.values())
+    nxdomain.set(zone, compiler.answer(negativeDraft(zone, Rcode.NXDOMAIN), zone.origin))
+  const compile = (node: NodeModel, question: Question, below: TableNode | Answer): TableNode => {
+    const drafts = nodeDrafts(node, draftCtx)
+    const types = new Map([...drafts.types].map(([type, set]) => [type, compiler.entry(set, question)]))
+    return { types, otherwise: compiler.entry(drafts.otherwise, question), below }
+  }
   const tableNodes = new Map<string, TableNode>()
   for (const node of nodes.values()) {
-    const drafts = nodeDrafts(node, draftCtx)
-    const types = new Map([...drafts.types].map(([type, set]) => [type, compiler.entry(set, node.name)]))
-    tableNodes.set(nameKeyOf(node.name), { types, otherwise: compiler.entry(drafts.otherwise, node.name) })
+    // Names below it that do not exist: referred under a delegation, else synthesized from a wildcard
+    // child (RFC 4592), else NXDOMAIN.
+    const wildcard = nodes.get(`*.${node.name}`)
+    const below =
+      node.cut !== undefined
+        ? compiler.answer(referralOf(node.cut).global[0]!, node.name)
+        : wildcard !== undefined && wildcard.zone === node.zone
+          ? compile(wildcard, { wildcard: wildcard.name }, nxdomain.get(node.zone)!)
+          : nxdomain.get(node.zone)!
+    tableNodes.set(nameKeyOf(node.name), compile(node, node.name, below))
   }
-  // Names below a delegation that have no node of their own are referred too, not NXDOMAIN.
-  const cuts = new Map<string, Answer>()
-  for (const cut of referrals.keys())
-    cuts.set(nameKeyOf(cut.name), compiler.answer(referralOf(cut).global[0]!, cut.name))
   const tableZones = new Map<string, TableZone>()
-  for (const zone of zones.values()) {
-    const nxdomain = compiler.answer(negativeDraft(zone, Rcode.NXDOMAIN), zone.origin)
-    tableZones.set(nameKeyOf(zone.origin), { origin: zone.origin, nxdomain })
-  }
-  return { table: new AnswerTable(tableNodes, tableZones, cuts, slots), names, priority, nextChangeAt }
+  for (const zone of zones.values()) tableZones.set(nameKeyOf(zone.origin), { origin: zone.origin })
+  return { table: new AnswerTable(tableNodes, tableZones, slots), names, priority, nextChangeAt }
 }

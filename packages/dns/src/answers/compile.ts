@@ -3,6 +3,9 @@ import type { Answer } from '../wire/response.js'
 import { Rotation } from './rotation.js'
 import type { Draft, DraftSet } from './types.js'
 
+/** The name an answer is compiled for, or a wildcard whose answers fit any name it synthesizes. */
+export type Question = string | { readonly wildcard: string }
+
 /** One (name, type): rotations for clients without a locality and, when it depends on it, per locality slot. */
 export interface Entry {
   readonly global: Rotation
@@ -17,41 +20,46 @@ export class Compiler {
   private readonly answers = new Map<Draft, Map<string | null, Answer>>()
   private readonly rotations = new Map<readonly Draft[], Map<string, Rotation>>()
 
-  /** `name` is the question the answer is for; bodies without answer records fit any question. */
-  answer(draft: Draft, name: string): Answer {
-    const questionName = draft.answers.length > 0 ? name : null
+  /**
+   * `name` is the question the answer is for, or a wildcard's `{ wildcard }` for an answer that fits
+   * any name it synthesizes; bodies without answer records fit any question.
+   */
+  answer(draft: Draft, name: Question): Answer {
+    const question = draft.answers.length > 0 ? name : null
+    const memoKey = question === null || typeof question === 'string' ? question : `\0${question.wildcard}`
     let byName = this.answers.get(draft)
     if (byName === undefined) {
       byName = new Map()
       this.answers.set(draft, byName)
     }
-    let answer = byName.get(questionName)
+    let answer = byName.get(memoKey)
     if (answer === undefined) {
-      const body = encodeBody(draft, questionName)
+      const body = encodeBody(draft, question)
       answer = Object.freeze({ rcode: draft.rcode, aa: draft.aa ?? true, body })
-      byName.set(questionName, answer)
+      byName.set(memoKey, answer)
     }
     return answer
   }
 
-  entry(set: DraftSet, name: string): Entry {
+  entry(set: DraftSet, name: Question): Entry {
     const global = this.rotation(set.global, name)
     if (set.slots === undefined) return { global }
     return { global, slots: set.slots.map((drafts) => this.rotation(drafts, name)) }
   }
 
-  private rotation(drafts: readonly Draft[], question: string): Rotation {
+  private rotation(drafts: readonly Draft[], question: Question): Rotation {
     // Negative-only lists fit any question: one rotation for every name that shares them.
-    const name = drafts.some((draft) => draft.answers.length > 0) ? question : ''
+    const positive = drafts.some((draft) => draft.answers.length > 0)
+    const memoKey = !positive ? '' : typeof question === 'string' ? question : `\0${question.wildcard}`
     let byName = this.rotations.get(drafts)
     if (byName === undefined) {
       byName = new Map()
       this.rotations.set(drafts, byName)
     }
-    let rotation = byName.get(name)
+    let rotation = byName.get(memoKey)
     if (rotation === undefined) {
-      rotation = new Rotation(drafts.map((draft) => this.answer(draft, name)))
-      byName.set(name, rotation)
+      rotation = new Rotation(drafts.map((draft) => this.answer(draft, question)))
+      byName.set(memoKey, rotation)
     }
     return rotation
   }

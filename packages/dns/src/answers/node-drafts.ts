@@ -1,6 +1,6 @@
 import { RRType, Rcode } from '../wire/constants.js'
 import type { WireRecord } from '../wire/records.js'
-import { zoneOf } from '../zone/names.js'
+import { parentName, zoneOf } from '../zone/names.js'
 import { negativeDraft, prefixed, rrsetDraft, single } from './drafts.js'
 import type { DraftSet } from './types.js'
 import type { NodeModel, ZoneModel } from './zone-model.js'
@@ -71,7 +71,7 @@ function chase(node: NodeModel, own: WireRecord, ownTarget: string, ctx: NodeDra
   let end: NodeModel | 'nxdomain' | 'stop' = 'stop'
   while (chain.length <= MAX_CHAIN) {
     if (zoneOf(target, ctx.origins) !== node.zone.origin || seen.has(target)) break
-    const next = ctx.nodes.get(target)
+    const next = ctx.nodes.get(target) ?? synthesized(target, ctx.nodes)
     if (next === undefined) {
       end = 'nxdomain'
       break
@@ -98,4 +98,23 @@ function chase(node: NodeModel, own: WireRecord, ownTarget: string, ctx: NodeDra
   types.set(RRType.CNAME, ownAnswer)
   types.set(RRType.ANY, ownAnswer)
   return { types, otherwise }
+}
+
+/**
+ * The node a wildcard synthesizes for `name`, which has no node of its own (RFC 4592): the `*` child
+ * of its closest encloser, its records owned by `name`. Undefined when there is none, or a delegation
+ * answers there.
+ */
+function synthesized(name: string, nodes: ReadonlyMap<string, NodeModel>): NodeModel | undefined {
+  for (let at = parentName(name); at !== null; at = parentName(at)) {
+    const encloser = nodes.get(at)
+    if (encloser === undefined) continue
+    const wildcard = nodes.get(`*.${at}`)
+    if (encloser.cut !== undefined || wildcard === undefined) return undefined
+    const rrsets = new Map(
+      [...wildcard.rrsets].map(([type, rrset]) => [type, rrset.map((r) => ({ ...r, name }))]),
+    )
+    return { name, zone: wildcard.zone, rrsets: rrsets as NodeModel['rrsets'] }
+  }
+  return undefined
 }

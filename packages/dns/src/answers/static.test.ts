@@ -43,6 +43,12 @@ const zonesInput: DnsZonesInput = {
       { name: 'sub', type: 'NS', data: 'ns.elsewhere.example' },
       { name: 'ns1.sub', type: 'A', data: '192.0.2.53' },
       { name: 'ns1.sub', type: 'AAAA', data: '2001:db8::53' },
+      { name: '*.apps', type: 'A', data: '192.0.2.90' },
+      { name: '*.apps', type: 'TXT', data: 'wild' },
+      { name: 'real.apps', type: 'A', data: '192.0.2.91' },
+      { name: '*.cn', type: 'CNAME', data: 'mail.nines.test' },
+      { name: 'to-wild', type: 'CNAME', data: 'x.apps.nines.test' },
+      { name: '*.sub', type: 'A', data: '192.0.2.99' },
       { name: 'alias', type: 'CNAME', data: 'www.nines.test' },
       { name: 'to-mail', type: 'CNAME', data: 'mail.nines.test.' },
       { name: 'loop1', type: 'CNAME', data: 'loop2.nines.test' },
@@ -413,5 +419,51 @@ describe('delegation: NS records below the apex', () => {
   it('leaves the rest of the DNS zone alone', () => {
     expect(ask('nosub.nines.test').packet.header).toMatchObject({ aa: 1, rcode: Rcode.NXDOMAIN })
     expect(ask('mail.nines.test').packet.header).toMatchObject({ aa: 1, rcode: Rcode.NOERROR, ancount: 2 })
+  })
+})
+
+describe('wildcards (RFC 4592)', () => {
+  const answers = (name: string, type: number = RRType.A) => {
+    const { packet } = ask(name, type)
+    expect(packet.header).toMatchObject({ aa: 1 })
+    return packet.answers.map((r) => [r.name, data([r])[0]])
+  }
+
+  it('answer a name that does not exist below the wildcard, owned by the name asked, in its casing', () => {
+    expect(answers('foo.apps.nines.test')).toEqual([['foo.apps.nines.test', '192.0.2.90']])
+    expect(answers('FoO.Apps.nines.test')).toEqual([['FoO.Apps.nines.test', '192.0.2.90']])
+    expect(answers('a.much-longer.name.apps.nines.test', RRType.TXT)).toEqual([
+      ['a.much-longer.name.apps.nines.test', ['wild']],
+    ])
+  })
+
+  it('give NODATA for a type the wildcard lacks, and never cover names that exist', () => {
+    const nodata = ask('foo.apps.nines.test', RRType.AAAA).packet
+    expect(nodata.header).toMatchObject({ aa: 1, rcode: Rcode.NOERROR, ancount: 0 })
+    expect(nodata.authorities.map((r) => r.type)).toEqual([RRType.SOA])
+    expect(answers('real.apps.nines.test')).toEqual([['real.apps.nines.test', '192.0.2.91']])
+    expect(ask('real.apps.nines.test', RRType.TXT).packet.header).toMatchObject({ ancount: 0 })
+    // Its closest encloser is real.apps, which has no wildcard child.
+    expect(ask('x.real.apps.nines.test').packet.header).toMatchObject({ rcode: Rcode.NXDOMAIN })
+    expect(ask('apps.nines.test').packet.header).toMatchObject({ rcode: Rcode.NOERROR, ancount: 0 })
+    expect(answers('*.apps.nines.test')).toEqual([['*.apps.nines.test', '192.0.2.90']])
+  })
+
+  it('follow CNAMEs from and to a wildcard', () => {
+    expect(answers('q.cn.nines.test')).toEqual([
+      ['q.cn.nines.test', 'mail.nines.test'],
+      ['mail.nines.test', '192.0.2.25'],
+      ['mail.nines.test', '192.0.2.26'],
+    ])
+    expect(answers('to-wild.nines.test')).toEqual([
+      ['to-wild.nines.test', 'x.apps.nines.test'],
+      ['x.apps.nines.test', '192.0.2.90'],
+    ])
+  })
+
+  it('stay out of delegations', () => {
+    const { packet } = ask('anything.sub.nines.test')
+    expect(packet.header).toMatchObject({ aa: 0, ancount: 0 })
+    expect(packet.authorities.map((r) => r.type)).toEqual([RRType.NS, RRType.NS])
   })
 })

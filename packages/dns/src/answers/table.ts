@@ -18,11 +18,15 @@ export interface TableNode {
   readonly types: ReadonlyMap<number, Entry>
   /** Any other type: NODATA, or what a CNAME chain ends in. */
   readonly otherwise: Entry
+  /**
+   * What a name that does not exist gets when this node is its closest encloser (RFC 4592): the
+   * answers synthesized from the wildcard child `*`, the referral of a delegation above, or NXDOMAIN.
+   */
+  readonly below: TableNode | Answer
 }
 
 export interface TableZone {
   readonly origin: string
-  readonly nxdomain: Answer
 }
 
 export interface AnswerDescription {
@@ -50,8 +54,6 @@ export class AnswerTable {
   constructor(
     private readonly nodes: ReadonlyMap<string, TableNode>,
     private readonly zones: ReadonlyMap<string, TableZone>,
-    /** The referral of each delegation point, by name key. */
-    private readonly cuts: ReadonlyMap<string, Answer>,
     private readonly slots: LocalitySlots | undefined,
   ) {
     let size = 0
@@ -61,9 +63,13 @@ export class AnswerTable {
 
   resolve(query: ParsedQuery, client: ClientAddress): Answer {
     if (query.qclass !== RRClass.IN) return REFUSED_ANSWER
-    const node = this.nodes.get(query.qnameKey)
-    if (node === undefined) return this.absent(query.qnameKey)
     const qtype = query.qtype
+    let node = this.nodes.get(query.qnameKey)
+    if (node === undefined) {
+      const below = this.absent(query.qnameKey)
+      if (!('types' in below)) return below
+      node = below // a wildcard answers it
+    }
     const entry = node.types.get(qtype)
     if (entry === undefined) {
       return qtype === RRType.AXFR || qtype === RRType.IXFR ? REFUSED_ANSWER : node.otherwise.global.pick()
@@ -93,13 +99,14 @@ export class AnswerTable {
    */
   describe(name: string, qtype: number, client: { address?: string; ecs?: string } = {}): AnswerDescription {
     const key = nameKeyOf(name)
-    const node = this.nodes.get(key)
+    const found = this.nodes.get(key) ?? this.absent(key)
+    const node = 'types' in found ? found : undefined
     const zone = this.zoneOf(key)
     const entry = node?.types.get(qtype)
     if (node === undefined || entry === undefined) {
       const answer =
         node === undefined
-          ? this.absent(key)
+          ? (found as Answer)
           : qtype === RRType.AXFR || qtype === RRType.IXFR
             ? REFUSED_ANSWER
             : node.otherwise.global.answers[0]!
@@ -137,13 +144,11 @@ export class AnswerTable {
     return describe(entry.slots[slot.slot]!, scope, slots.localities[slot.slot])
   }
 
-  /** A name without a node: referred when under a delegation, NXDOMAIN in its DNS zone, else REFUSED. */
-  private absent(key: string): Answer {
+  /** A name without a node: what its closest encloser says (a wildcard, a referral, NXDOMAIN), else REFUSED. */
+  private absent(key: string): TableNode | Answer {
     for (let at = parentKey(key); at !== null; at = parentKey(at)) {
-      const referral = this.cuts.get(at)
-      if (referral !== undefined) return referral
-      const zone = this.zones.get(at)
-      if (zone !== undefined) return zone.nxdomain
+      const encloser = this.nodes.get(at)
+      if (encloser !== undefined) return encloser.below
     }
     return REFUSED_ANSWER
   }

@@ -90,6 +90,8 @@ const CAA_TAG = /^[A-Za-z0-9]{1,15}$/
  * question name at offset 12 and against names already written, so an owner equal to the question
  * name becomes the pointer 0xC00C and echoes the client's casing. With `questionName` null nothing is
  * compressed and the body fits after any question (negative answers for names we only know by zone).
+ * With `{ wildcard }` it fits any question too, and records owned by the wildcard name are written as
+ * owned by the question (the pointer 0xC00C): answers synthesized from a wildcard (RFC 4592).
  * Records must be added section by section, in order. Misuse throws InvalidArgumentError (and
  * leaves the writer unusable).
  */
@@ -101,10 +103,12 @@ export class BodyWriter {
   private section = 0
   // nameKey of every name suffix written so far → its offset in the message.
   private readonly suffixes = new Map<string, number>()
+  private readonly wildcard: string | undefined
 
-  constructor(questionName: string | null, bodyOffset?: number) {
-    if (questionName === null) {
+  constructor(questionName: string | null | { readonly wildcard: string }, bodyOffset?: number) {
+    if (questionName === null || typeof questionName === 'object') {
       this.bodyOffset = null
+      this.wildcard = questionName?.wildcard
       return
     }
     const question = encodeName(questionName)
@@ -159,7 +163,8 @@ export class BodyWriter {
     const typeCode = TYPE_CODES[record.type]
     if (typeCode === undefined)
       throw new InvalidArgumentError(`type: unsupported record type ${JSON.stringify(record.type)}`)
-    this.writeName(record.name, true)
+    if (record.name === this.wildcard) this.u16(0xc000 | HEADER_BYTES, 'pointer')
+    else this.writeName(record.name, true)
     this.u16(typeCode, 'type')
     this.u16(RRClass.IN, 'class')
     this.u32(Math.min(Math.floor(ttlSec), MAX_TTL_SEC), 'ttlSec')
@@ -307,7 +312,7 @@ function checkInt(value: number, max: number, what: string): void {
 /** One-shot BodyWriter: answers, then authorities, then additionals. */
 export function encodeBody(
   sections: BodySections,
-  questionName: string | null,
+  questionName: string | null | { readonly wildcard: string },
   bodyOffset?: number,
 ): PrecomputedBody {
   const writer = new BodyWriter(questionName, bodyOffset)

@@ -6,6 +6,7 @@ export {
   hostNameSchema,
   nsSchema,
   ownerNameSchema,
+  recordOwnerSchema,
   soaSchema,
   staticRecordSchema,
   ttlSecSchema,

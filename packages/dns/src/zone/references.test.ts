@@ -203,4 +203,16 @@ describe('checkZoneReferences', () => {
       },
     ])
   })
+
+  it('a wildcard that would delegate', () => {
+    expect(
+      check({ 'nines.test': { ns, records: [{ name: '*.apps', type: 'NS', data: 'ns.example.org' }] } }),
+    ).toEqual([
+      {
+        path: ['nines.test', 'records', 0, 'type'],
+        message:
+          'NS at the wildcard *.apps.nines.test: a wildcard cannot delegate (RFC 4592 §4.2); name the delegated zone',
+      },
+    ])
+  })
 })

@@ -20,7 +20,7 @@ interface Occupant {
  * §3.6.2), an NS name that is a CNAME (RFC 2181 §10.3), an in-zone NS without glue, owners outside
  * their DNS zone (or inside a nested DNS zone that is served too), two dynamic names for one owner,
  * and data that a delegation hides: at a name with NS records below the apex only those NS records,
- * and below it only glue addresses (the delegated servers answer the rest).
+ * and below it only glue addresses (the delegated servers answer the rest); NS at a wildcard.
  * Meant for the daemon's superRefine: prefix each path with where the zones sit in the file.
  */
 export function checkZoneReferences(zones: DnsZones, poolNames: ReadonlySet<string>): ZoneProblem[] {
@@ -75,6 +75,12 @@ function checkZone(
   })
   zone.records.forEach((record, i) => {
     const name = place(record.name, [origin, 'records', i, 'name'])
+    if (name?.startsWith('*.') && record.type === 'NS') {
+      problems.push({
+        path: [origin, 'records', i, 'type'],
+        message: `NS at the wildcard ${name}: a wildcard cannot delegate (RFC 4592 §4.2); name the delegated zone`,
+      })
+    }
     if (name !== undefined)
       occupy(name, { what: `records[${i}] ${record.type}`, type: record.type, path: ['records', i] })
   })

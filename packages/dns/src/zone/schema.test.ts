@@ -110,7 +110,19 @@ describe('dnsZonesSchema', () => {
         'nines.test': { ns: [{ name: 'a.test' }], records: [{ name: 'a b', type: 'A', data: '192.0.2.1' }] },
       },
       'nines.test.records.0.name',
-      'expected "@", a relative name such as www, or an absolute one ending with a dot',
+      'expected "@", a relative name such as www, an absolute one ending with a dot, or a wildcard such as *.apps',
+    ],
+    [
+      {
+        'nines.test': { ns: [{ name: 'a.test' }], records: [{ name: 'a.*', type: 'A', data: '192.0.2.1' }] },
+      },
+      'nines.test.records.0.name',
+      undefined,
+    ],
+    [
+      { 'nines.test': { ns: [{ name: 'a.test' }], names: { '*.apps': { pool: 'app' } } } },
+      'nines.test.names.*.apps',
+      undefined,
     ],
   ])('rejects %j at "%s"', (input, path, message) => {
     const found = issue(dnsZonesSchema.safeParse(input))

@@ -22,6 +22,21 @@ export const ownerNameSchema = z
     message: 'expected "@", a relative name such as www, or an absolute one ending with a dot',
   })
 
+/**
+ * A static record's owner: an owner name, or a wildcard (`*`, `*.apps`, `*.apps.nines.test.`) whose
+ * records answer every name below its parent that does not exist otherwise (RFC 4592).
+ */
+export const recordOwnerSchema = z
+  .string()
+  .transform((name) => name.toLowerCase())
+  .refine(
+    (name) => name === '@' || name === '*' || isHostName(name.replace(/\.$/, '').replace(/^\*\./, '')),
+    {
+      message:
+        'expected "@", a relative name such as www, an absolute one ending with a dot, or a wildcard such as *.apps',
+    },
+  )
+
 // IPv4-mapped IPv6 addresses are refused: an AAAA record with one is almost always a mistake.
 const ipv4 = z.string().refine(isIPv4, { message: 'expected an IPv4 address' })
 const ipv6 = z.string().refine((value) => isIPv6(value) && !/^::ffff:/i.test(value), {
@@ -34,7 +49,7 @@ const ttlSec = z.number().int().min(0).max(2_147_483_647)
 const u16 = z.number().int().min(0).max(65_535)
 
 const record = <T extends string, D extends z.ZodType>(type: T, data: D) =>
-  z.strictObject({ name: ownerNameSchema, type: z.literal(type), ttlSec: ttlSec.optional(), data })
+  z.strictObject({ name: recordOwnerSchema, type: z.literal(type), ttlSec: ttlSec.optional(), data })
 
 /** Record data names (CNAME, NS, PTR, MX exchange, SRV target) are always absolute. */
 export const staticRecordSchema = z.discriminatedUnion('type', [
