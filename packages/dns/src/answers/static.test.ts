@@ -4,7 +4,7 @@ import { Packet } from 'dns2'
 import { describe, expect, it } from 'vitest'
 import { RRClass, RRType, Rcode } from '../wire/constants.js'
 import { encodeQuery } from '../wire/query-builder.js'
-import { isQueryProblem } from '../wire/query.js'
+import { isQueryProblem, parseQuery } from '../wire/query.js'
 import { writeResponse } from '../wire/response.js'
 import { slowParse } from '../wire/slow-parse.js'
 import { dnsZonesSchema, type DnsZonesInput } from '../zone/schema.js'
@@ -459,6 +459,30 @@ describe('wildcards (RFC 4592)', () => {
       ['to-wild.nines.test', 'x.apps.nines.test'],
       ['x.apps.nines.test', '192.0.2.90'],
     ])
+  })
+
+  it('fit every question under them: random names, lengths and casing, through the fast parse', () => {
+    const rng = seededRng(11)
+    const chars = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-'
+    const label = () =>
+      Array.from(
+        { length: 1 + Math.floor(rng.next() * 30) },
+        () => chars[Math.floor(rng.next() * chars.length)],
+      ).join('')
+    for (let i = 0; i < 300; i++) {
+      const labels = Array.from({ length: 1 + Math.floor(rng.next() * 4) }, label)
+      const name = `${labels.join('.')}.apps.nines.test`
+      const msg = encodeQuery({ id: i, name, type: RRType.A })
+      const query = parseQuery(msg)
+      if (isQueryProblem(query)) throw new Error(`${query.problem}: ${query.detail}`)
+      const reply = writeResponse(query, msg, table.resolve(query, { address: '192.0.2.1', family: 4 }), {
+        maxUdpPayload: 1232,
+        transport: 'udp',
+      })
+      const packet = Packet.parse(reply)
+      expect(packet.errors).toEqual([])
+      expect(packet.answers.map((r) => [r.name, r.address])).toEqual([[name, '192.0.2.90']])
+    }
   })
 
   it('stay out of delegations', () => {
