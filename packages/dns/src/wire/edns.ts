@@ -1,5 +1,6 @@
 import { formatIPv4, formatIPv6 } from './address.js'
 import { EcsFamily, EdnsOptionCode, RRType } from './constants.js'
+import { putU16, u16 } from './u16.js'
 
 /** An EDNS Client Subnet option as the client sent it (RFC 7871 §6). */
 export type EcsInfo = {
@@ -35,22 +36,22 @@ export const OPT_FIXED_BYTES = 10
 export function parseOpt(buf: Buffer, fixed: number, limit: number): EdnsInfo | OptProblem {
   const edns: EdnsInfo = {
     version: buf[fixed + 5]!,
-    udpPayloadSize: buf.readUInt16BE(fixed + 2),
+    udpPayloadSize: u16(buf, fixed + 2),
     doBit: (buf[fixed + 6]! & 0x80) !== 0,
     // Present from the start, so every EdnsInfo has one shape (V8 keeps the query path monomorphic).
     ecs: undefined,
     cookie: false,
   }
   const start = fixed + OPT_FIXED_BYTES
-  const end = start + buf.readUInt16BE(fixed + 8)
+  const end = start + u16(buf, fixed + 8)
   if (end > limit) return { problem: 'formerr', detail: 'opt-rdlength', edns }
   // An unknown version may lay its options out differently, so nothing past it is read (RFC 6891 §6.1.3).
   if (edns.version !== 0) return { problem: 'badvers', detail: 'edns-version', edns }
   let p = start
   while (p < end) {
     if (p + 4 > end) return optFormerr(edns, 'opt-option-truncated')
-    const code = buf.readUInt16BE(p)
-    const length = buf.readUInt16BE(p + 2)
+    const code = u16(buf, p)
+    const length = u16(buf, p + 2)
     const data = p + 4
     if (data + length > end) return optFormerr(edns, 'opt-option-length')
     if (code === EdnsOptionCode.ECS) {
@@ -76,7 +77,7 @@ function optFormerr(edns: EdnsInfo, detail: string): OptProblem {
 /** RFC 7871 §6 / §7.1.1: a malformed ECS option gets FORMERR; returns the detail string then. */
 function parseEcs(buf: Buffer, data: number, length: number): EcsInfo | string {
   if (length < 4) return 'ecs-length'
-  const family = buf.readUInt16BE(data)
+  const family = u16(buf, data)
   if (family !== EcsFamily.IPV4 && family !== EcsFamily.IPV6) return 'ecs-family'
   const sourcePrefix = buf[data + 2]!
   const scopePrefix = buf[data + 3]!
@@ -116,20 +117,20 @@ export function writeOpt(
   ecsScope: number,
 ): number {
   out[p] = 0
-  out.writeUInt16BE(RRType.OPT, p + 1)
-  out.writeUInt16BE(udpPayloadSize, p + 3)
+  putU16(out, p + 1, RRType.OPT)
+  putU16(out, p + 3, udpPayloadSize)
   out[p + 5] = (rcode >> 4) & 0xff
   out[p + 6] = 0
   out[p + 7] = doBit ? 0x80 : 0
   out[p + 8] = 0
   if (!ecs) {
-    out.writeUInt16BE(0, p + 9)
+    putU16(out, p + 9, 0)
     return p + 11
   }
   const addressBytes = (ecs.sourcePrefix + 7) >> 3
-  out.writeUInt16BE(8 + addressBytes, p + 9)
-  out.writeUInt16BE(EdnsOptionCode.ECS, p + 11)
-  out.writeUInt16BE(4 + addressBytes, p + 13)
+  putU16(out, p + 9, 8 + addressBytes)
+  putU16(out, p + 11, EdnsOptionCode.ECS)
+  putU16(out, p + 13, 4 + addressBytes)
   // FAMILY, SOURCE PREFIX-LENGTH and ADDRESS come back as the client sent them.
   const data = ecs.dataOffset
   out[p + 15] = query[data]!

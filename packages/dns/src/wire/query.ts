@@ -2,6 +2,7 @@ import { HEADER_BYTES, RRClass, RRType } from './constants.js'
 import { OPT_FIXED_BYTES, parseOpt, type EdnsInfo } from './edns.js'
 import { NameMemo } from './name-memo.js'
 import { nameOfKey, uncompressedNameEnd } from './names.js'
+import { u16 } from './u16.js'
 
 /** A query the fast path (or slowParse) understood; everything a lookup and writeResponse need. */
 export type ParsedQuery = {
@@ -58,18 +59,18 @@ const questionNames = new NameMemo()
 export function parseQuery(msg: Buffer): ParsedQuery | QueryProblem {
   const length = msg.length
   if (length < HEADER_BYTES) return { problem: 'ignore', detail: 'short-header' }
-  const flags = msg.readUInt16BE(2)
+  const flags = u16(msg, 2)
   if ((flags & RESPONSE_BIT) !== 0) return { problem: 'ignore', detail: 'response' }
-  const id = msg.readUInt16BE(0)
+  const id = u16(msg, 0)
   const opcode = (flags >> 11) & 0xf
-  if (msg.readUInt16BE(4) !== 1) return headerProblem(opcode, 'qdcount', id, flags)
+  if (u16(msg, 4) !== 1) return headerProblem(opcode, 'qdcount', id, flags)
   const qnameEnd = uncompressedNameEnd(msg, HEADER_BYTES)
   if (qnameEnd < 0) return headerProblem(opcode, 'qname', id, flags)
   const questionEnd = qnameEnd + 4
   if (questionEnd > length) return headerProblem(opcode, 'question-truncated', id, flags)
   if (opcode !== 0) return questionProblem('notimp', 'opcode', id, flags, questionEnd)
-  const arcount = msg.readUInt16BE(10)
-  if (msg.readUInt16BE(6) !== 0 || msg.readUInt16BE(8) !== 0 || arcount > 1) {
+  const arcount = u16(msg, 10)
+  if (u16(msg, 6) !== 0 || u16(msg, 8) !== 0 || arcount > 1) {
     return questionProblem('slow', 'sections', id, flags, questionEnd)
   }
   let edns: EdnsInfo | undefined
@@ -78,32 +79,22 @@ export function parseQuery(msg: Buffer): ParsedQuery | QueryProblem {
     if (fixed + OPT_FIXED_BYTES > length) {
       return questionProblem('formerr', 'additional-truncated', id, flags, questionEnd)
     }
-    if (msg[questionEnd] !== 0 || msg.readUInt16BE(fixed) !== RRType.OPT) {
+    if (msg[questionEnd] !== 0 || u16(msg, fixed) !== RRType.OPT) {
       return questionProblem('slow', 'additional', id, flags, questionEnd)
     }
     const opt = parseOpt(msg, fixed, length)
     if ('problem' in opt) return questionProblem(opt.problem, opt.detail, id, flags, questionEnd, opt.edns)
     edns = opt
-    if (fixed + OPT_FIXED_BYTES + msg.readUInt16BE(fixed + 8) !== length) {
+    if (fixed + OPT_FIXED_BYTES + u16(msg, fixed + 8) !== length) {
       return questionProblem('formerr', 'trailing-bytes', id, flags, questionEnd, { ...edns, ecs: undefined })
     }
   } else if (questionEnd !== length) {
     return questionProblem('formerr', 'trailing-bytes', id, flags, questionEnd)
   }
-  const qclass = msg.readUInt16BE(qnameEnd + 2)
+  const qclass = u16(msg, qnameEnd + 2)
   if (qclass !== RRClass.IN) return questionProblem('slow', 'qclass', id, flags, questionEnd)
   const qnameKey = questionNames.keyOf(msg, HEADER_BYTES, qnameEnd)
-  return new FastQuery(
-    id,
-    flags,
-    opcode,
-    qnameKey,
-    qnameEnd,
-    msg.readUInt16BE(qnameEnd),
-    qclass,
-    edns,
-    questionEnd,
-  )
+  return new FastQuery(id, flags, opcode, qnameKey, qnameEnd, u16(msg, qnameEnd), qclass, edns, questionEnd)
 }
 
 /**

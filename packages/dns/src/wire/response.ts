@@ -10,6 +10,7 @@ import {
 import { responseOptBytes, writeOpt } from './edns.js'
 import type { ParsedQuery, QueryProblem } from './query.js'
 import { EMPTY_BODY, type PrecomputedBody } from './records.js'
+import { putU16, u16 } from './u16.js'
 
 export type ResponseLimits = {
   /** The UDP payload size we advertise and accept at most (Flag Day 2020: 1232). */
@@ -80,10 +81,10 @@ export function writeResponse(
   const out = Buffer.allocUnsafe(size)
   const rcode = edns || answer.rcode <= 15 ? answer.rcode : Rcode.SERVFAIL
   writeHeader(out, query.id, query.flags, answer.aa, truncated, rcode)
-  out.writeUInt16BE(1, 4)
-  out.writeUInt16BE(truncated ? 0 : body.ancount, 6)
-  out.writeUInt16BE(truncated ? 0 : body.nscount, 8)
-  out.writeUInt16BE((truncated ? 0 : body.arcount) + (edns ? 1 : 0), 10)
+  putU16(out, 4, 1)
+  putU16(out, 6, truncated ? 0 : body.ancount)
+  putU16(out, 8, truncated ? 0 : body.nscount)
+  putU16(out, 10, (truncated ? 0 : body.arcount) + (edns ? 1 : 0))
   copyBytes(msg, HEADER_BYTES, questionEnd, out, HEADER_BYTES)
   let p = questionEnd
   if (!truncated) {
@@ -114,10 +115,10 @@ export function writeError(
   const edns = from.edns
   const out = Buffer.allocUnsafe(questionEnd + (edns ? responseOptBytes(undefined) : 0))
   const code = edns || rcode <= 15 ? rcode : Rcode.SERVFAIL
-  writeHeader(out, msg.readUInt16BE(0), msg.readUInt16BE(2), false, false, code)
-  out.writeUInt16BE(from.question ? 1 : 0, 4)
+  writeHeader(out, u16(msg, 0), u16(msg, 2), false, false, code)
+  putU16(out, 4, from.question ? 1 : 0)
   out.writeUInt32BE(0, 6)
-  out.writeUInt16BE(edns ? 1 : 0, 10)
+  putU16(out, 10, edns ? 1 : 0)
   copyBytes(msg, HEADER_BYTES, questionEnd, out, HEADER_BYTES)
   if (edns) writeOpt(out, questionEnd, ourUdpPayload(limits), code, edns.doBit, msg, undefined, 0)
   return out
@@ -140,11 +141,8 @@ function writeHeader(
   tc: boolean,
   rcode: number,
 ): void {
-  out.writeUInt16BE(id, 0)
-  out.writeUInt16BE(
-    QR | (queryFlags & (OPCODE_MASK | RD | CD)) | (aa ? AA : 0) | (tc ? TC : 0) | (rcode & 0xf),
-    2,
-  )
+  putU16(out, 0, id)
+  putU16(out, 2, QR | (queryFlags & (OPCODE_MASK | RD | CD)) | (aa ? AA : 0) | (tc ? TC : 0) | (rcode & 0xf))
 }
 
 function ourUdpPayload(limits: ResponseLimits): number {
