@@ -12,7 +12,7 @@ import { localitySlots } from './localities.js'
 import { nodeDrafts } from './node-drafts.js'
 import { AnswerTable, type TableNode, type TableZone } from './table.js'
 import type { BuildInput, BuiltAnswers, DraftSet, NameReport } from './types.js'
-import { zoneNodes, type NodeModel, type ZoneModel } from './zone-model.js'
+import { wildcardOf, zoneNodes, type NodeModel, type ZoneModel } from './zone-model.js'
 
 /**
  * Precomputes every answer of every served DNS zone for the current health and configuration. Pure
@@ -56,24 +56,8 @@ export function buildAnswers(input: BuildInput): BuiltAnswers {
     }
   }
 
-  const nodata = new Map<ZoneModel, DraftSet>()
-  const nodataOf = (zone: ZoneModel): DraftSet => {
-    let set = nodata.get(zone)
-    if (set === undefined) {
-      set = single(negativeDraft(zone, Rcode.NOERROR))
-      nodata.set(zone, set)
-    }
-    return set
-  }
-  const referrals = new Map<NodeModel, DraftSet>()
-  const referralOf = (cut: NodeModel): DraftSet => {
-    let set = referrals.get(cut)
-    if (set === undefined) {
-      set = single(referralDraft(cut, nodes))
-      referrals.set(cut, set)
-    }
-    return set
-  }
+  const nodataOf = memoized((zone: ZoneModel) => single(negativeDraft(zone, Rcode.NOERROR)))
+  const referralOf = memoized((cut: NodeModel) => single(referralDraft(cut, nodes)))
   const draftCtx = { nodes, origins: new Set(zones.keys()), dynamic, nodata: nodataOf, referral: referralOf }
   const compiler = new Compiler()
   const nxdomain = new Map<ZoneModel, Answer>()
@@ -88,11 +72,11 @@ export function buildAnswers(input: BuildInput): BuiltAnswers {
   for (const node of nodes.values()) {
     // Names below it that do not exist: referred under a delegation, else synthesized from a wildcard
     // child (RFC 4592), else NXDOMAIN.
-    const wildcard = nodes.get(`*.${node.name}`)
+    const wildcard = wildcardOf(node, nodes)
     const below =
       node.cut !== undefined
         ? compiler.answer(referralOf(node.cut).global[0]!, node.name)
-        : wildcard !== undefined && wildcard.zone === node.zone
+        : wildcard !== undefined
           ? compile(wildcard, { wildcard: wildcard.name }, nxdomain.get(node.zone)!)
           : nxdomain.get(node.zone)!
     tableNodes.set(nameKeyOf(node.name), compile(node, node.name, below))
@@ -100,4 +84,17 @@ export function buildAnswers(input: BuildInput): BuiltAnswers {
   const tableZones = new Map<string, TableZone>()
   for (const zone of zones.values()) tableZones.set(nameKeyOf(zone.origin), { origin: zone.origin })
   return { table: new AnswerTable(tableNodes, tableZones, slots), names, priority, nextChangeAt }
+}
+
+/** `make`, computed once per key: drafts shared by identity let the compiler share their bytes. */
+function memoized<K, V>(make: (key: K) => V): (key: K) => V {
+  const made = new Map<K, V>()
+  return (key) => {
+    let value = made.get(key)
+    if (value === undefined) {
+      value = make(key)
+      made.set(key, value)
+    }
+    return value
+  }
 }

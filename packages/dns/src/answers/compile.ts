@@ -1,10 +1,15 @@
-import { encodeBody } from '../wire/records.js'
+import { encodeBody, type BodyQuestion } from '../wire/records.js'
 import type { Answer } from '../wire/response.js'
 import { Rotation } from './rotation.js'
 import type { Draft, DraftSet } from './types.js'
 
 /** The name an answer is compiled for, or a wildcard whose answers fit any name it synthesizes. */
-export type Question = string | { readonly wildcard: string }
+export type Question = Exclude<BodyQuestion, null>
+
+/** Memo key of a question: names are never empty and never start with NUL. */
+function questionKey(question: Question): string {
+  return typeof question === 'string' ? question : `\0${question.wildcard}`
+}
 
 /** One (name, type): rotations for clients without a locality and, when it depends on it, per locality slot. */
 export interface Entry {
@@ -26,7 +31,7 @@ export class Compiler {
    */
   answer(draft: Draft, name: Question): Answer {
     const question = draft.answers.length > 0 ? name : null
-    const memoKey = question === null || typeof question === 'string' ? question : `\0${question.wildcard}`
+    const memoKey = question === null ? null : questionKey(question)
     let byName = this.answers.get(draft)
     if (byName === undefined) {
       byName = new Map()
@@ -50,7 +55,7 @@ export class Compiler {
   private rotation(drafts: readonly Draft[], question: Question): Rotation {
     // Negative-only lists fit any question: one rotation for every name that shares them.
     const positive = drafts.some((draft) => draft.answers.length > 0)
-    const memoKey = !positive ? '' : typeof question === 'string' ? question : `\0${question.wildcard}`
+    const memoKey = positive ? questionKey(question) : ''
     let byName = this.rotations.get(drafts)
     if (byName === undefined) {
       byName = new Map()

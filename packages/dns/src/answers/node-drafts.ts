@@ -3,7 +3,7 @@ import type { WireRecord } from '../wire/records.js'
 import { parentName, zoneOf } from '../zone/names.js'
 import { negativeDraft, prefixed, rrsetDraft, single } from './drafts.js'
 import type { DraftSet } from './types.js'
-import type { NodeModel, ZoneModel } from './zone-model.js'
+import { wildcardOf, type NodeModel, type ZoneModel } from './zone-model.js'
 
 /** Everything one owner name answers, by query type, before encoding. */
 export interface NodeDrafts {
@@ -109,8 +109,8 @@ function synthesized(name: string, nodes: ReadonlyMap<string, NodeModel>): NodeM
   for (let at = parentName(name); at !== null; at = parentName(at)) {
     const encloser = nodes.get(at)
     if (encloser === undefined) continue
-    const wildcard = nodes.get(`*.${at}`)
-    if (encloser.cut !== undefined || wildcard === undefined) return undefined
+    const wildcard = wildcardOf(encloser, nodes)
+    if (wildcard === undefined) return undefined
     const rrsets = new Map(
       [...wildcard.rrsets].map(([type, rrset]) => [type, rrset.map((r) => ({ ...r, name }))]),
     )

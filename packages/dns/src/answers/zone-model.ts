@@ -144,6 +144,18 @@ function zoneModel(origin: string, config: DnsZone, serial: number): ZoneModel {
   }
 }
 
+/**
+ * The `*` child whose records answer the missing names below `encloser` (RFC 4592), unless a
+ * delegation answers there.
+ */
+export function wildcardOf(
+  encloser: NodeModel,
+  nodes: ReadonlyMap<string, NodeModel>,
+): NodeModel | undefined {
+  const wildcard = nodes.get(`*.${encloser.name}`)
+  return encloser.cut === undefined && wildcard?.zone === encloser.zone ? wildcard : undefined
+}
+
 export function addressRecord(name: string, address: string, ttlSec: number): WireRecord {
   return { name, type: isIPv4(address) ? 'A' : 'AAAA', ttlSec, data: address }
 }

@@ -85,6 +85,9 @@ const TYPE_CODES: Partial<Record<string, number>> = {
 } satisfies Record<WireRecordType, number>
 const CAA_TAG = /^[A-Za-z0-9]{1,15}$/
 
+/** What a body is encoded for: a question name, any question (null), or any name a wildcard covers. */
+export type BodyQuestion = string | null | { readonly wildcard: string }
+
 /**
  * Encodes records for one question name into a PrecomputedBody. Names are compressed against the
  * question name at offset 12 and against names already written, so an owner equal to the question
@@ -105,7 +108,7 @@ export class BodyWriter {
   private readonly suffixes = new Map<string, number>()
   private readonly wildcard: string | undefined
 
-  constructor(questionName: string | null | { readonly wildcard: string }, bodyOffset?: number) {
+  constructor(questionName: BodyQuestion, bodyOffset?: number) {
     if (questionName === null || typeof questionName === 'object') {
       this.bodyOffset = null
       this.wildcard = questionName?.wildcard
@@ -312,7 +315,7 @@ function checkInt(value: number, max: number, what: string): void {
 /** One-shot BodyWriter: answers, then authorities, then additionals. */
 export function encodeBody(
   sections: BodySections,
-  questionName: string | null | { readonly wildcard: string },
+  questionName: BodyQuestion,
   bodyOffset?: number,
 ): PrecomputedBody {
   const writer = new BodyWriter(questionName, bodyOffset)
