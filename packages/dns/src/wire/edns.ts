@@ -1,6 +1,6 @@
 import { formatIPv4, formatIPv6 } from './address.js'
 import { EcsFamily, EdnsOptionCode, RRType } from './constants.js'
-import { putU16, u16 } from './u16.js'
+import { copyBytes, putU16, u16 } from './bytes.js'
 
 /** An EDNS Client Subnet option as the client sent it (RFC 7871 §6). */
 export type EcsInfo = {
@@ -133,10 +133,8 @@ export function writeOpt(
   putU16(out, p + 13, 4 + addressBytes)
   // FAMILY, SOURCE PREFIX-LENGTH and ADDRESS come back as the client sent them.
   const data = ecs.dataOffset
-  out[p + 15] = query[data]!
-  out[p + 16] = query[data + 1]!
-  out[p + 17] = query[data + 2]!
+  copyBytes(query, data, data + 3, out, p + 15)
   out[p + 18] = Math.max(0, Math.min(ecsScope | 0, ecs.family === EcsFamily.IPV4 ? 32 : 128))
-  for (let i = 0; i < addressBytes; i++) out[p + 19 + i] = query[data + 4 + i]!
+  copyBytes(query, data + 4, data + 4 + addressBytes, out, p + 19)
   return p + 19 + addressBytes
 }

@@ -2,7 +2,7 @@ import { HEADER_BYTES, RRClass, RRType } from './constants.js'
 import { OPT_FIXED_BYTES, parseOpt, type EdnsInfo } from './edns.js'
 import { NameMemo } from './name-memo.js'
 import { nameOfKey, uncompressedNameEnd } from './names.js'
-import { u16 } from './u16.js'
+import { u16 } from './bytes.js'
 
 /** A query the fast path (or slowParse) understood; everything a lookup and writeResponse need. */
 export type ParsedQuery = {

@@ -10,7 +10,7 @@ import {
 import { responseOptBytes, writeOpt } from './edns.js'
 import type { ParsedQuery, QueryProblem } from './query.js'
 import { EMPTY_BODY, type PrecomputedBody } from './records.js'
-import { putU16, u16 } from './u16.js'
+import { copyBytes, putU16, u16 } from './bytes.js'
 
 export type ResponseLimits = {
   /** The UDP payload size we advertise and accept at most (Flag Day 2020: 1232). */
@@ -122,14 +122,6 @@ export function writeError(
   copyBytes(msg, HEADER_BYTES, questionEnd, out, HEADER_BYTES)
   if (edns) writeOpt(out, questionEnd, ourUdpPayload(limits), code, edns.doBit, msg, undefined, 0)
   return out
-}
-
-/**
- * Copies `from[start, end)` to `to[at]`. A question is a few dozen bytes: a JS loop copies that
- * faster than Buffer#copy's validation and native call.
- */
-function copyBytes(from: Uint8Array, start: number, end: number, to: Uint8Array, at: number): void {
-  for (let i = start; i < end; i++) to[at + i - start] = from[i]!
 }
 
 /** ID echoed; QR=1; opcode, RD and CD copied; RA, Z and AD clear; the low 4 bits of the rcode. */
