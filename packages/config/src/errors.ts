@@ -10,6 +10,8 @@ export const configErrorCodes = {
   invalid: 'NINES_ERR_CONFIG_INVALID',
   /** Watching the file's directory failed (the directory was removed, or the watch limit was hit). */
   watch: 'NINES_ERR_CONFIG_WATCH',
+  /** Valid against the schema, but the application refused it (it cannot be built or applied). */
+  refused: 'NINES_ERR_CONFIG_REFUSED',
 } as const
 
 export type ConfigErrorCode = (typeof configErrorCodes)[keyof typeof configErrorCodes]

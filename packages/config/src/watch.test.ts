@@ -205,6 +205,29 @@ describe('watchConfig: reload() (what a daemon calls on SIGHUP)', () => {
     expect(reloads).toHaveLength(1)
   })
 
+  test('prepare refuses a valid config: the previous one stays, and the same text is tried again', async () => {
+    let refuse = true
+    const prepared: unknown[] = []
+    const { watcher, reloads, errors } = await start({
+      debounceMs: neverMs,
+      prepare: (config) => {
+        if (refuse) throw new Error(`port ${config.port} cannot be bound`)
+        return `built for ${config.port}`
+      },
+      onReload: (config, _previous, made) => prepared.push([config.port, made]),
+    })
+    await writeFile(file, 'port: 2000\n')
+    const result = await watcher.reload('SIGHUP')
+    expect(result).toMatchObject({ ok: false, error: { code: 'NINES_ERR_CONFIG_REFUSED' } })
+    expect(errors[0]?.message).toBe(`${file}: port 2000 cannot be bound`)
+    expect(watcher.current.port).toBe(1000)
+    expect(reloads).toEqual([])
+    refuse = false
+    await expect(watcher.reload('SIGHUP')).resolves.toEqual({ ok: true, changed: true })
+    expect(watcher.current.port).toBe(2000)
+    expect(prepared).toEqual([[2000, 'built for 2000']])
+  })
+
   test('a throwing onReload rejects reload(), with the new config already current', async () => {
     const { watcher } = await start({
       debounceMs: neverMs,

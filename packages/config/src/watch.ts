@@ -14,8 +14,15 @@ export interface ConfigLogger {
 }
 
 export interface WatchConfigOptions<T> {
-  /** Called after a changed, valid file has replaced the current config. */
-  onReload?: (config: T, previous: T) => void
+  /**
+   * The application's veto, called with a changed, valid config before it becomes current: build what
+   * it needs here and throw to refuse it (the previous config stays current and `onError` gets a
+   * NINES_ERR_CONFIG_REFUSED error with the thrown message). Whatever it returns is handed to `onReload`,
+   * so what was built to decide is the thing applied.
+   */
+  prepare?: (config: T, previous: T) => unknown
+  /** Called after a changed, valid, accepted file has replaced the current config. */
+  onReload?: (config: T, previous: T, prepared: unknown) => void
   /** Called when a reload fails; the previous config stays current. */
   onError?: (error: ConfigError) => void
   /** Quiet time after the last file event before reloading, so one save is one reload. Default 100. */
@@ -47,7 +54,7 @@ export async function watchConfig<S extends z.ZodType>(
   schema: S,
   options: WatchConfigOptions<z.output<S>> = {},
 ): Promise<ConfigWatcher<z.output<S>>> {
-  const { onReload, onError, debounceMs = defaultDebounceMs, logger } = options
+  const { prepare, onReload, onError, debounceMs = defaultDebounceMs, logger } = options
   if (!Number.isFinite(debounceMs) || debounceMs < 0) {
     throw new InvalidArgumentError(`watchConfig: debounceMs must be a finite number >= 0, got ${debounceMs}`)
   }
@@ -83,9 +90,19 @@ export async function watchConfig<S extends z.ZodType>(
       return fail(error, reason)
     }
     const previous = state.config
+    let prepared: unknown
+    try {
+      prepared = prepare?.(config, previous)
+    } catch (cause) {
+      const message = cause instanceof Error ? cause.message : String(cause)
+      return fail(
+        new ConfigError('NINES_ERR_CONFIG_REFUSED', file, [{ path: '', message }], { cause }),
+        reason,
+      )
+    }
     state = { config, text }
     logger?.info({ source: file, reason }, 'config reloaded')
-    onReload?.(config, previous)
+    onReload?.(config, previous, prepared)
     return { ok: true, changed: true }
   }
 
