@@ -1,6 +1,7 @@
 import { InvalidArgumentError, isNinesError } from '@nines/core'
 import { Hono } from 'hono'
 import { bearerAuth } from 'hono/bearer-auth'
+import { bodyLimit } from 'hono/body-limit'
 import { HTTPException } from 'hono/http-exception'
 import type { Logger } from './logger.js'
 import type { Metrics } from './metrics.js'
@@ -17,7 +18,12 @@ export interface AdminAppOptions {
   token?: string
   /** Gets one line per request that fails with 500; nothing is logged otherwise. */
   logger?: Logger
+  /** Request bodies above this many bytes get 413 before they are read whole. Default 64 KiB. */
+  maxBodyBytes?: number
 }
+
+/** Admin bodies are a few hundred bytes (an override, a failback); this leaves room and bounds memory. */
+export const defaultMaxAdminBodyBytes = 64 * 1024
 
 const token68 = /^[A-Za-z0-9._~+/-]+=*$/
 
@@ -46,8 +52,26 @@ function authFailure(code: string, message: string): ProblemBody {
  * auth on every route but /healthz (process supervisors probe it without credentials, and it reveals
  * nothing). Daemons add their own routes to the returned app; the auth and error handling cover them too.
  */
-export function createAdminApp({ metrics, ready, token, logger }: AdminAppOptions): Hono {
+export function createAdminApp({
+  metrics,
+  ready,
+  token,
+  logger,
+  maxBodyBytes = defaultMaxAdminBodyBytes,
+}: AdminAppOptions): Hono {
+  if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 1) {
+    throw new InvalidArgumentError(`Expected \`maxBodyBytes\` to be a positive integer, got ${maxBodyBytes}`)
+  }
   const app = new Hono()
+  // Before auth, so an unauthenticated client cannot make the process buffer a large body either.
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: maxBodyBytes,
+      onError: (c) =>
+        problem(c, 413, 'NINES_ERR_PAYLOAD_TOO_LARGE', `request body over ${maxBodyBytes} bytes`),
+    }),
+  )
 
   if (token !== undefined) {
     if (token.length < 16 || !token68.test(token)) {

@@ -8,7 +8,7 @@ export {
 } from './metrics.js'
 export { HistogramCounts, type HistogramSnapshot } from './histogram-counts.js'
 export type { HistogramSample } from './histogram-export.js'
-export { createAdminApp, type AdminAppOptions, type Readiness } from './admin.js'
+export { createAdminApp, defaultMaxAdminBodyBytes, type AdminAppOptions, type Readiness } from './admin.js'
 export { problem, type ProblemBody } from './problem.js'
 export { serveAdmin, type AdminServer, type FetchApp, type ServeAdminOptions } from './serve.js'
 export { isLoopbackAddress } from './loopback.js'

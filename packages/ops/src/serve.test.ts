@@ -41,7 +41,49 @@ function getKeepAlive(
   })
 }
 
+/** PUTs `chunks` chunks of `size` bytes without a Content-Length (chunked), as a greedy client would. */
+function putChunked(url: string, chunks: number, size: number): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'PUT', headers: { 'content-type': 'application/json' } }, (res) => {
+      let body = ''
+      res.on('data', (chunk: Buffer) => (body += chunk.toString()))
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
+    })
+    // The server may answer and close before every chunk is written.
+    req.on('error', (error: NodeJS.ErrnoException) => (error.code === 'EPIPE' ? undefined : reject(error)))
+    const chunk = Buffer.alloc(size, 0x20)
+    let sent = 0
+    const write = (): void => {
+      while (sent < chunks && !req.destroyed) {
+        sent++
+        if (!req.write(chunk)) return void req.once('drain', write)
+      }
+      req.end()
+    }
+    write()
+  })
+}
+
 describe('serveAdmin', () => {
+  it('answers 413 to a body over the limit, chunked or declared, and still serves small ones', async () => {
+    const app = createAdminApp({
+      metrics: createMetrics({ prefix: 'nines_test_', processMetrics: false }),
+      ready: () => true,
+      maxBodyBytes: 1024,
+    })
+    app.put('/echo', async (c) => c.json({ length: (await c.req.text()).length }))
+    const server = await serve(app, { port: 0 })
+    const chunked = await putChunked(`${server.url}/echo`, 2000, 16 * 1024)
+    expect(chunked.status).toBe(413)
+    expect(JSON.parse(chunked.body)).toEqual({
+      error: { code: 'NINES_ERR_PAYLOAD_TOO_LARGE', message: 'request body over 1024 bytes' },
+    })
+    const declared = await fetch(`${server.url}/echo`, { method: 'PUT', body: 'x'.repeat(5000) })
+    expect(declared.status).toBe(413)
+    const small = await fetch(`${server.url}/echo`, { method: 'PUT', body: 'x'.repeat(1000) })
+    expect(await small.json()).toEqual({ length: 1000 })
+  })
+
   it('serves on an ephemeral loopback port and reports the real one', async () => {
     const server = await serve(adminApp(), { port: 0 })
     expect(server.port).toBeGreaterThan(0)
