@@ -1,4 +1,4 @@
-export { createLogger, silentLogger, type Logger, type LoggerOptions } from './logger.js'
+export { createLogger, setLogLevel, silentLogger, type Logger, type LoggerOptions } from './logger.js'
 export {
   createMetrics,
   type CollectedRead,

@@ -1,10 +1,28 @@
 import { describe, expect, it } from 'vitest'
-import { createLogger, silentLogger } from './logger.js'
+import { createLogger, setLogLevel, silentLogger } from './logger.js'
 
 function capture() {
   const lines: Record<string, unknown>[] = []
   return { lines, destination: { write: (chunk: string) => void lines.push(JSON.parse(chunk)) } }
 }
+
+describe('setLogLevel', () => {
+  it('changes the level of the logger and of the children made before, down to grandchildren', () => {
+    const { lines, destination } = capture()
+    const log = createLogger({ name: 'nines-dns', destination })
+    const child = log.child({ component: 'dns' })
+    const grandchild = child.child({ listener: 'udp' })
+    grandchild.debug('hidden at info')
+    setLogLevel(log, 'debug')
+    grandchild.debug('shown at debug')
+    child.debug('also shown')
+    log.child({ component: 'later' }).debug('a later child inherits it')
+    setLogLevel(log, 'warn')
+    child.info('hidden at warn')
+    expect(lines.map((l) => l.msg)).toEqual(['shown at debug', 'also shown', 'a later child inherits it'])
+    expect(() => setLogLevel(log, 'loud' as never)).toThrow('Expected `level` to be one of')
+  })
+})
 
 describe('createLogger', () => {
   it('writes JSON lines with the name, an ISO timestamp, pid, hostname and base fields', () => {
