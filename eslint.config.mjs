@@ -33,6 +33,10 @@ export default tseslint.config(
             { sourceTag: 'pkg:ops', onlyDependOnLibsWithTags: ['pkg:core'] },
             { sourceTag: 'pkg:dns', onlyDependOnLibsWithTags: ['pkg:core', 'pkg:health'] },
             { sourceTag: 'pkg:edge', onlyDependOnLibsWithTags: ['pkg:core', 'pkg:health'] },
+            {
+              sourceTag: 'pkg:daemon',
+              onlyDependOnLibsWithTags: ['pkg:core', 'pkg:config', 'pkg:health', 'pkg:ops'],
+            },
           ],
         },
       ],

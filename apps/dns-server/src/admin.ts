@@ -1,124 +1,58 @@
-import { type AvailabilityLedger, type Monitor } from '@nines/health'
-import { createAdminApp, problem, type Logger, type Metrics } from '@nines/ops'
-import { z } from 'zod'
-import type { Snapshot } from './daemon.js'
-import { monitorId } from './daemon.js'
+import { InvalidArgumentError } from '@nines/core'
+import { endpointView } from '@nines/daemon'
+import type { Monitor } from '@nines/health'
+import { problem } from '@nines/ops'
+import type { Hono } from 'hono'
+import type { Snapshot } from './answers.js'
 
-export interface AdminAppOptions {
-  readonly metrics: Metrics
+export interface DnsRoutesOptions {
   readonly monitor: Monitor
-  readonly ledger: AvailabilityLedger
   readonly instance: string
-  readonly token: string | undefined
-  readonly ready: () => boolean | { ready: boolean; reason: string }
+  readonly ready: () => boolean
   readonly snapshot: () => Snapshot | undefined
+  /** False for a name without priority state; throws InvalidArgumentError for a priority it cannot take. */
   readonly failback: (name: string, toPriority: number) => boolean
-  readonly logger: Logger
 }
 
-const overrideBody = z.strictObject({
-  state: z.enum(['drain', 'up', 'down']),
-  reason: z.string().min(1).max(200),
-  planned: z.boolean().optional(),
-  ttlMs: z.number().int().positive().optional(),
-})
-
-/** The admin API of nines-dns: the shared ops routes plus what the DNS server believes and why. */
-export function adminApp(options: AdminAppOptions) {
+/** nines-dns's own admin routes: what each name answers now and why, and manual failback. */
+export function dnsRoutes(app: Hono, options: DnsRoutesOptions): void {
   const { monitor } = options
-  const app = createAdminApp({
-    metrics: options.metrics,
-    ready: options.ready,
-    ...(options.token ? { token: options.token } : {}),
-    logger: options.logger,
-  })
 
-  const endpointView = (pool: string, id: string) => {
-    const status = monitor.get(monitorId(pool, id))
-    return (
-      status && {
-        id,
-        address: status.endpoint.address,
-        port: status.endpoint.port,
-        observed: status.observed,
-        override: status.override ?? null,
-        effective: status.effective,
-        since: new Date(status.since).toISOString(),
-        reason: status.reason,
-        suppressed: status.suppressed,
-        lastProbe: status.lastResult
-          ? {
-              ...status.lastResult,
-              at: status.lastProbeAt ? new Date(status.lastProbeAt).toISOString() : null,
-            }
-          : null,
-      }
-    )
-  }
-
-  // Each name: what it answers now and why, with every endpoint's observed and forced state.
   app.get('/status', (c) => {
     const snapshot = options.snapshot()
     const names = (snapshot?.names ?? []).map((name) => ({
       ...name,
-      endpoints: name.endpoints.map((e) => ({ ...e, ...endpointView(name.pool, e.id) })),
+      endpoints: name.endpoints.map((e) => ({ ...e, ...endpointView(monitor, name.pool, e.id) })),
     }))
     return c.json({
       instance: options.instance,
-      ready: options.ready() === true,
+      ready: options.ready(),
       builtAt: snapshot ? new Date(snapshot.builtAt).toISOString() : null,
       names,
     })
   })
 
-  app.get('/overrides', (c) =>
-    c.json(
-      monitor
-        .list()
-        .filter((s) => s.override)
-        .map((s) => ({ endpoint: s.endpoint.id, ...s.override })),
-    ),
-  )
-
-  app.put('/overrides/:pool/:endpoint', async (c) => {
-    const parsed = overrideBody.safeParse(await c.req.json().catch(() => undefined))
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]
-      return problem(c, 400, 'NINES_ERR_BAD_REQUEST', `${issue?.path.join('.') || 'body'}: ${issue?.message}`)
-    }
-    const { pool, endpoint } = c.req.param()
-    const status = monitor.setOverride(monitorId(pool, endpoint), parsed.data)
-    if (!status) return problem(c, 404, 'NINES_ERR_NOT_FOUND', `no endpoint "${endpoint}" in pool "${pool}"`)
-    options.logger.info({ pool, endpoint, override: parsed.data }, 'override set')
-    return c.json(endpointView(pool, endpoint))
-  })
-
-  app.delete('/overrides/:pool/:endpoint', (c) => {
-    const { pool, endpoint } = c.req.param()
-    const status = monitor.clearOverride(monitorId(pool, endpoint))
-    if (!status) return problem(c, 404, 'NINES_ERR_NOT_FOUND', `no endpoint "${endpoint}" in pool "${pool}"`)
-    options.logger.info({ pool, endpoint }, 'override cleared')
-    return c.json(endpointView(pool, endpoint))
-  })
-
   // Manual failback of a priority name (policy.priority.failback: manual) to a better group.
   app.post('/failback/:name', async (c) => {
-    const body = (await c.req.json().catch(() => ({}))) as { priority?: unknown }
-    const to = typeof body.priority === 'number' ? body.priority : 0
+    const body: unknown = await c.req.json().catch(() => ({}))
+    const given = typeof body === 'object' && body !== null ? (body as { priority?: unknown }).priority : 0
+    const to = given ?? 0
     const name = c.req.param('name').replace(/\.$/, '').toLowerCase()
-    if (!options.failback(name, to))
-      return problem(c, 404, 'NINES_ERR_NOT_FOUND', `no dynamic name "${name}"`)
+    if (typeof to !== 'number')
+      return problem(
+        c,
+        400,
+        'NINES_ERR_BAD_REQUEST',
+        `priority: expected an integer >= 0, got ${JSON.stringify(to)}`,
+      )
+    try {
+      if (!options.failback(name, to))
+        return problem(c, 404, 'NINES_ERR_NOT_FOUND', `no dynamic name "${name}"`)
+    } catch (error) {
+      if (error instanceof InvalidArgumentError)
+        return problem(c, 400, 'NINES_ERR_BAD_REQUEST', error.message)
+      throw error
+    }
     return c.json({ name, priority: to })
   })
-
-  // The number of nines per endpoint and pool (the seeds' availability report).
-  app.get('/availability', (c) => {
-    const { endpoints, pools } = options.ledger.subjects()
-    return c.json({
-      pools: pools.map((pool) => options.ledger.report({ pool })),
-      endpoints: endpoints.map((endpoint) => options.ledger.report(endpoint)),
-    })
-  })
-
-  return app
 }

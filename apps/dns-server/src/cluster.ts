@@ -1,115 +1,64 @@
-import cluster, { type Worker } from 'node:cluster'
-import {
-  DnsServer,
-  QueryCounters,
-  createQueryHandler,
-  type AnswerTable,
-  type QueryCountersSnapshot,
-} from '@nines/dns'
+import { DnsServer, QueryCounters, type AnswerTable, type QueryCountersSnapshot } from '@nines/dns'
+import { WorkerPool, instanceOf, runWorker, type DaemonContext } from '@nines/daemon'
 import type { Logger } from '@nines/ops'
-import { buildFrom, queryLog, startDaemon, type AnswerInput } from './daemon.js'
-
-export interface ClusterOptions {
-  readonly configFile: string
-  readonly instance: string
-  readonly workers: number
-  readonly logger: Logger
-}
-
-type ToWorker = { type: 'input'; input: AnswerInput }
-type ToPrimary = { type: 'hello' } | { type: 'counters'; counters: QueryCountersSnapshot }
+import { buildFrom, swappableHandler, type AnswerInput } from './answers.js'
+import type { Config } from './config.js'
+import type { Serving } from './service.js'
 
 /**
- * `--workers N` with node:cluster: the primary probes and owns health state, the admin API and the
- * ledger; workers only serve, from the inputs the primary sends on every change (each builds its own
- * table), so N workers never multiply probe load. Workers share the DNS sockets through the primary.
+ * `--workers N` on the primary: it probes and owns health state, the admin API and the ledger; workers
+ * only serve, from the inputs it sends on every change (each builds its own table), so N workers never
+ * multiply probe load. Workers share the DNS sockets through the primary (node:cluster).
  */
-export async function runCluster(options: ClusterOptions): Promise<void> {
-  if (cluster.isWorker) return runWorker(options)
-  cluster.setupPrimary({ serialization: 'advanced' })
-  const { logger } = options
-  let latest: AnswerInput | undefined
-  let stopping = false
-  const counters = new Map<number, QueryCountersSnapshot>()
-  const send = (worker: Worker | undefined): void => {
-    if (worker && latest) worker.send({ type: 'input', input: latest } satisfies ToWorker)
-  }
-  const daemon = await startDaemon({
-    ...options,
-    publish: (input) => {
-      latest = input
-      for (const worker of Object.values(cluster.workers ?? {})) send(worker)
-    },
+export function clusterServing(ctx: DaemonContext<Config>, workers: number): Serving {
+  let reports: readonly unknown[] = []
+  const pool = new WorkerPool({
+    count: workers,
+    logger: ctx.logger,
+    onReport: (latest) => (reports = latest),
+    onGiveUp: (error) => ctx.fail(error),
+  })
+  return {
+    publish: (input) => pool.publish(input),
     counters: () => {
       const total = new QueryCounters()
-      for (const snapshot of counters.values()) total.add(snapshot)
+      for (const report of reports) total.add(report as QueryCountersSnapshot)
       return total.snapshot()
     },
-  })
-  const fork = (): void => {
-    const worker = cluster.fork()
-    // A worker says hello once it listens for messages; anything sent before that would be lost.
-    worker.on('message', (message: ToPrimary) => {
-      if (message.type === 'hello') send(worker)
-      else counters.set(worker.id, message.counters)
-    })
+    serve: async () => {
+      pool.start()
+      return { workers }
+    },
+    stop: () => pool.stop(),
   }
-  cluster.on('exit', (worker, code, signal) => {
-    if (stopping) return
-    // Keep what the worker had counted, then replace it: a crashed worker must not shrink capacity.
-    logger.error({ worker: worker.id, code, signal }, 'worker exited; starting another')
-    fork()
-  })
-  for (let i = 0; i < options.workers; i++) fork()
-  const stop = (signal: string): void => {
-    stopping = true
-    logger.info({ signal }, 'stopping workers')
-    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM')
-    void daemon.stop().then(() => process.exit(0))
-  }
-  process.once('SIGTERM', () => stop('SIGTERM'))
-  process.once('SIGINT', () => stop('SIGINT'))
 }
 
-async function runWorker(options: ClusterOptions): Promise<void> {
-  const logger = options.logger.child({ worker: cluster.worker?.id })
+/** A worker: builds a table from every input, starts serving on the first one. */
+export function runDnsWorker(instance: string, parent: Logger): { stop(): Promise<void> } {
+  const logger = parent.child({ component: 'dns' })
   const counters = new QueryCounters()
   let table: AnswerTable | undefined
+  let config: Config | undefined
   let server: DnsServer | undefined
-  process.on('message', (message: ToWorker) => {
-    if (message.type !== 'input') return
-    table = buildFrom(message.input).table
-    if (server) return
-    const instance = message.input.config.instances[options.instance]!
-    const config = message.input.config
-    server = new DnsServer({
-      handler: createQueryHandler({
-        resolver: () => table!,
-        maxUdpPayload: instance.dns.maxUdpPayload,
-        counters,
-        logger,
-        ...queryLog(config, logger),
-      }),
-      logger,
-      tcp: instance.dns.tcp,
-      rrl: instance.dns.rrl,
-    })
-    server.listen(instance.dns.listen).then(
-      (bound) => logger.info({ dns: bound }, 'worker serving'),
-      (error: unknown) => {
-        logger.fatal({ error: (error as Error).message }, 'worker cannot listen')
-        process.exit(1)
-      },
-    )
+  const handler = swappableHandler({
+    table: () => table!,
+    instance: (c) => instanceOf(c, instance),
+    counters,
+    logger,
   })
-  process.send?.({ type: 'hello' } satisfies ToPrimary)
-  const report = setInterval(
-    () => process.send?.({ type: 'counters', counters: counters.snapshot() } satisfies ToPrimary),
-    1000,
-  )
-  report.unref()
-  process.once('SIGTERM', () => {
-    clearInterval(report)
-    void (server?.close() ?? Promise.resolve()).then(() => process.exit(0))
+  runWorker({
+    logger,
+    report: () => counters.snapshot(),
+    onInput: async (message) => {
+      const input = message as AnswerInput
+      table = buildFrom(input).table
+      if (config?.log.queryLogSample !== input.config.log.queryLogSample) handler.use(input.config)
+      config = input.config
+      if (server) return
+      const { dns } = instanceOf(input.config, instance)
+      server = new DnsServer({ handler: handler.handler, logger, tcp: dns.tcp, rrl: dns.rrl })
+      logger.info({ dns: await server.listen(dns.listen) }, 'worker serving')
+    },
   })
+  return { stop: async () => await server?.close() }
 }

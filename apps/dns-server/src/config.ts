@@ -1,67 +1,71 @@
 import { checkZoneReferences, dnsZonesSchema, localityMapSchema, serverOptionsSchema } from '@nines/dns'
-import { dampingSchema, passiveSchema, poolSchema } from '@nines/health'
-import { adminSchema, logSchema } from '@nines/ops'
+import {
+  baseInstanceShape,
+  checkInstanceClaims,
+  healthOptionsSchema,
+  nameSchema,
+  poolTargets,
+} from '@nines/daemon'
+import type { MonitorTarget } from '@nines/health'
+import { poolSchema } from '@nines/health'
+import { logSchema } from '@nines/ops'
 import { z } from 'zod'
-
-const name = z.string().regex(/^[a-z0-9][a-z0-9-]*$/i, 'expected a name of letters, digits and dashes')
+import { buildFrom } from './answers.js'
 
 /** One nines-dns process: where it listens and keeps its state. Instances never share files. */
 export const instanceSchema = z.strictObject({
   dns: serverOptionsSchema,
-  admin: adminSchema,
-  /** Health state file and availability ledger; relative paths are relative to the working directory. */
-  stateDir: z.string().min(1),
+  ...baseInstanceShape,
 })
 
 /** The whole deployment in one file; each daemon picks its own entry of `instances`. */
 export const configSchema = z
   .strictObject({
     instances: z
-      .record(name, instanceSchema)
+      .record(nameSchema, instanceSchema)
       .refine((i) => Object.keys(i).length > 0, 'expected at least one instance'),
     log: logSchema.prefault({}),
-    pools: z.record(name, poolSchema),
-    health: z
-      .strictObject({
-        /** Before this, nothing dynamic is answered; unknown endpoints then count as down. */
-        firstRoundCapMs: z.number().int().min(0).max(120_000).default(10_000),
-        damping: dampingSchema.prefault({}),
-        passive: passiveSchema.prefault({}),
-        /** Saved verdicts younger than this are served at start-up instead of waiting for probes. */
-        maxSavedStateAgeMs: z.number().int().min(0).default(300_000),
-      })
-      .prefault({}),
+    pools: z.record(nameSchema, poolSchema),
+    health: healthOptionsSchema,
     dns: z.strictObject({
       zones: dnsZonesSchema,
       localities: localityMapSchema.default([]),
     }),
   })
   .superRefine((config, ctx) => {
-    for (const issue of checkZoneReferences(config.dns.zones, new Set(Object.keys(config.pools)))) {
+    const references = checkZoneReferences(config.dns.zones, new Set(Object.keys(config.pools)))
+    for (const issue of references) {
       ctx.addIssue({ code: 'custom', path: ['dns', 'zones', ...issue.path], message: issue.message })
     }
-    const seen = new Map<string, string>()
-    for (const [instance, entry] of Object.entries(config.instances)) {
-      const claims: [string, (string | number)[]][] = [
-        [`stateDir ${entry.stateDir}`, ['stateDir']],
-        [`admin ${entry.admin.address}:${entry.admin.port}`, ['admin', 'port']],
-        ...entry.dns.listen.map((listen, i): [string, (string | number)[]] => [
-          `listen ${listen}`,
-          ['dns', 'listen', i],
-        ]),
-      ]
-      for (const [claim, path] of claims) {
-        const owner = seen.get(claim)
-        if (owner) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['instances', instance, ...path],
-            message: `${claim} is also used by instance "${owner}"; instances never share addresses or files`,
-          })
-        } else seen.set(claim, instance)
-      }
+    // The build start-up and every reload run, at its largest (every endpoint up) and when all are
+    // down, so `check` passing means the daemon can build every answer it will ever need.
+    if (references.length === 0) {
+      const problem = unbuildable(config as Config)
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', path: ['dns'], message: problem })
     }
+    checkInstanceClaims(config.instances, ctx, (entry) =>
+      entry.dns.listen.map((listen, i) => [`listen ${listen}`, ['dns', 'listen', i]] as const),
+    )
   })
 
 export type Config = z.output<typeof configSchema>
 export type InstanceConfig = z.output<typeof instanceSchema>
+
+function unbuildable(config: Config): string | undefined {
+  const ids = dnsTargets(config).map((target) => target.endpoint.id!)
+  for (const effective of ['up', 'down'] as const) {
+    const health = Object.fromEntries(ids.map((id) => [id, { effective, recovering: false }]))
+    try {
+      buildFrom({ config, health, priority: [], serial: 0, now: Date.now() })
+    } catch (error) {
+      return `cannot build the answers with every endpoint ${effective}: ${(error as Error).message}`
+    }
+  }
+  return undefined
+}
+
+/** What nines-dns probes: every endpoint of the pools its names answer from. */
+export function dnsTargets(config: Config): MonitorTarget[] {
+  const used = Object.values(config.dns.zones).flatMap((zone) => Object.values(zone.names).map((n) => n.pool))
+  return poolTargets(config.pools, used)
+}

@@ -1,24 +1,22 @@
 import type { NameReport, QueryCountersSnapshot } from '@nines/dns'
-import type { Monitor } from '@nines/health'
 import type { Metrics } from '@nines/ops'
-import type { Snapshot } from './daemon.js'
+import type { Snapshot } from './answers.js'
 
 export interface MetricsSources {
   readonly metrics: Metrics
-  readonly monitor: Monitor
   /** Read at scrape time only: the query path never touches prom-client. */
   readonly counters: () => QueryCountersSnapshot
   readonly snapshot: () => Snapshot | undefined
 }
 
 /**
- * Prometheus metrics of nines-dns (`nines_dns_*`). Query counters are plain numbers the query path
- * increments and are read only when /metrics is scraped; health metrics count monitor events.
+ * Prometheus metrics of nines-dns's own (`nines_dns_*`; the health ones come from the runtime). Query
+ * counters are plain numbers the query path increments and are read only when /metrics is scraped.
  */
-export function exportMetrics(sources: MetricsSources): {
+export function exportDnsMetrics(sources: MetricsSources): {
   onRebuild(before: readonly NameReport[] | undefined, after: readonly NameReport[]): void
 } {
-  const { metrics, monitor } = sources
+  const { metrics } = sources
   let scraped: QueryCountersSnapshot | undefined
   const counters = (): QueryCountersSnapshot => (scraped ??= sources.counters())
   // One snapshot per scrape, shared by every metric below.
@@ -70,24 +68,6 @@ export function exportMetrics(sources: MetricsSources): {
     },
   )
 
-  const probes = metrics.counter('probes_total', 'Health probes, by pool and result.', ['pool', 'result'])
-  monitor.on('probe', (event) =>
-    probes.inc({ pool: event.pool ?? '', result: event.result.ok ? 'ok' : 'fail' }),
-  )
-  const transitions = metrics.counter('transitions_total', 'Effective state changes of endpoints.', [
-    'pool',
-    'to',
-  ])
-  monitor.on('transition', (event) => transitions.inc({ pool: event.pool ?? '', to: event.effectiveTo }))
-  metrics.collectedGauge(
-    'endpoint_up',
-    '1 while an endpoint takes traffic (effective state up).',
-    ['pool', 'endpoint'],
-    () =>
-      monitor
-        .list()
-        .map((s) => [{ pool: s.pool ?? '', endpoint: s.endpoint.id }, s.effective === 'up' ? 1 : 0] as const),
-  )
   const names = () => sources.snapshot()?.names ?? []
   metrics.collectedGauge(
     'name_panic',

@@ -1,7 +1,6 @@
 import { InvalidArgumentError, isNinesError } from '@nines/core'
 import { Hono } from 'hono'
 import { bearerAuth } from 'hono/bearer-auth'
-import { bodyLimit } from 'hono/body-limit'
 import { HTTPException } from 'hono/http-exception'
 import type { Logger } from './logger.js'
 import type { Metrics } from './metrics.js'
@@ -43,6 +42,38 @@ const httpCodes: Record<number, string> = {
   413: 'NINES_ERR_PAYLOAD_TOO_LARGE',
 }
 
+/**
+ * Reads a body of at most `max` bytes, chunked ones too, and stops reading at once past it. (hono's
+ * bodyLimit rebuilds the Request to count, which fails with @hono/node-server's lightweight Request when
+ * it does not replace the global one, as serveAdmin asks.)
+ */
+async function readAtMost(
+  stream: ReadableStream<Uint8Array> | null,
+  max: number,
+): Promise<ArrayBuffer | 'too large' | undefined> {
+  if (stream === null) return undefined
+  const reader = stream.getReader()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    size += value.byteLength
+    if (size > max) {
+      await reader.cancel().catch(() => undefined)
+      return 'too large'
+    }
+    chunks.push(value)
+  }
+  const body = new Uint8Array(size)
+  let offset = 0
+  for (const chunk of chunks) {
+    body.set(chunk, offset)
+    offset += chunk.byteLength
+  }
+  return body.buffer
+}
+
 function authFailure(code: string, message: string): ProblemBody {
   return { error: { code, message } }
 }
@@ -64,14 +95,17 @@ export function createAdminApp({
   }
   const app = new Hono()
   // Before auth, so an unauthenticated client cannot make the process buffer a large body either.
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize: maxBodyBytes,
-      onError: (c) =>
-        problem(c, 413, 'NINES_ERR_PAYLOAD_TOO_LARGE', `request body over ${maxBodyBytes} bytes`),
-    }),
-  )
+  app.use('*', async function limitBody(c, next) {
+    const tooLarge = () =>
+      problem(c, 413, 'NINES_ERR_PAYLOAD_TOO_LARGE', `request body over ${maxBodyBytes} bytes`)
+    if (Number(c.req.header('content-length') ?? 0) > maxBodyBytes) return tooLarge()
+    const body = await readAtMost(c.req.raw.body, maxBodyBytes)
+    if (body === 'too large') return tooLarge()
+    // Routes read the body through c.req (json, text), which serves it from this cache.
+    // (hono keeps promises there, though its type says otherwise.)
+    if (body !== undefined) (c.req.bodyCache as Record<string, unknown>).arrayBuffer = Promise.resolve(body)
+    return next()
+  })
 
   if (token !== undefined) {
     if (token.length < 16 || !token68.test(token)) {

@@ -72,7 +72,10 @@ describe('serveAdmin', () => {
       maxBodyBytes: 1024,
     })
     app.put('/echo', async (c) => c.json({ length: (await c.req.text()).length }))
+    app.delete('/echo', (c) => c.json({ deleted: true }))
     const server = await serve(app, { port: 0 })
+    // A body-less DELETE still has a (empty) body stream on Node; it must pass untouched.
+    expect(await (await fetch(`${server.url}/echo`, { method: 'DELETE' })).json()).toEqual({ deleted: true })
     const chunked = await putChunked(`${server.url}/echo`, 2000, 16 * 1024)
     expect(chunked.status).toBe(413)
     expect(JSON.parse(chunked.body)).toEqual({

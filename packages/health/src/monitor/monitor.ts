@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events'
 import { hostname } from 'node:os'
 import {
   InvalidArgumentError,
+  NinesError,
   effectiveState,
   endpointId,
   mathRng,
@@ -142,6 +143,7 @@ export class Monitor extends EventEmitter<MonitorEvents> {
   #saved: StateFile | undefined
   #running = false
   #persisting: Promise<void> = Promise.resolve()
+  #persistError: NinesError | undefined
 
   constructor(options: MonitorOptions = {}) {
     super()
@@ -234,6 +236,12 @@ export class Monitor extends EventEmitter<MonitorEvents> {
     if (this.#running) return
     this.#running = true
     for (const entry of this.#entries.values()) this.#schedule(entry, this.#startDelay(entry))
+  }
+
+  /** Waits for pending state-file writes; rejects (NINES_ERR_STATE_FILE_WRITE) if the latest one failed. */
+  async flush(): Promise<void> {
+    await this.#persisting
+    if (this.#persistError) throw this.#persistError
   }
 
   /** Stops every schedule, aborts probes in flight and waits for the state file to be written. */
@@ -512,7 +520,17 @@ export class Monitor extends EventEmitter<MonitorEvents> {
     if (!file) return
     this.#persisting = this.#persisting
       .then(() => writeStateFile(file, this.#snapshot()))
-      .catch((error: unknown) => this.#logger.error({ err: error, file }, 'cannot write state file'))
+      .then(
+        () => (this.#persistError = undefined),
+        (error: unknown) => {
+          this.#persistError = new NinesError(
+            'NINES_ERR_STATE_FILE_WRITE',
+            `cannot write state file ${file}: ${(error as Error).message}`,
+            { cause: error },
+          )
+          this.#logger.error({ err: error, file }, 'cannot write state file')
+        },
+      )
   }
 
   #snapshot(): StateFile {

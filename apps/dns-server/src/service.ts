@@ -1,0 +1,170 @@
+import {
+  DnsServer,
+  QueryCounters,
+  failback,
+  type EndpointHealthView,
+  type PriorityState,
+  type QueryCountersSnapshot,
+} from '@nines/dns'
+import { instanceOf, type DaemonContext, type DaemonService } from '@nines/daemon'
+import { dnsRoutes } from './admin.js'
+import { buildFrom, swappableHandler, type AnswerInput, type Snapshot } from './answers.js'
+import type { Config } from './config.js'
+import { exportDnsMetrics } from './metrics.js'
+
+/** An endpoint that came up this recently is still "recovering": answers keep the short TTL. */
+const recoveringMs = 30_000
+
+/** Came back after being down, as opposed to a first verdict or one restored at start-up. */
+const recovered = (reason: string): boolean =>
+  !reason.startsWith('first result') && !reason.startsWith('restored')
+
+/** Where answers are served from: this process's sockets, or cluster workers fed every new input. */
+export interface Serving {
+  /** Every new input, for workers that build their own tables. */
+  publish?(input: AnswerInput): void
+  counters(): QueryCountersSnapshot
+  serve(): Promise<Record<string, unknown>>
+  stop(): Promise<void>
+}
+
+/**
+ * The DNS part of nines-dns: rebuilds the answer table on every health or config change (many
+ * transitions in one tick cost one rebuild), keeps the last good table when a build fails, and serves.
+ */
+export function dnsService(
+  ctx: DaemonContext<Config>,
+  serving?: (snapshot: () => Snapshot | undefined) => Serving,
+): DaemonService<Config> {
+  const { monitor, clock, logger } = ctx
+  const serial = Math.floor(Date.now() / 1000)
+  let priority = new Map<string, PriorityState>()
+  let snapshot: Snapshot | undefined
+  let rebuildTimer: NodeJS.Timeout | undefined
+  let rebuildQueued = false
+
+  const inputFor = (config: Config): AnswerInput => {
+    const now = clock.now()
+    const health: Record<string, EndpointHealthView> = {}
+    for (const status of monitor.list()) {
+      const recovering =
+        status.effective === 'up' && now - status.since < recoveringMs && recovered(status.reason)
+      health[status.endpoint.id] = { effective: status.effective, recovering }
+    }
+    return { config, health, priority: [...priority], serial, now }
+  }
+
+  const install = (input: AnswerInput, built: ReturnType<typeof buildFrom>, reason: string): void => {
+    priority = built.priority
+    out.publish?.({ ...input, priority: [...priority] })
+    const previous = snapshot
+    snapshot = { config: input.config, table: built.table, names: built.names, builtAt: input.now }
+    metrics.onRebuild(previous?.names, built.names)
+    logger.debug({ reason, names: built.names.length }, 'answers rebuilt')
+    // Wake up again when a hold time or a recovering period ends, so TTLs and failback follow.
+    const wake = [
+      built.nextChangeAt,
+      ...monitor.list().map((s) => (s.effective === 'up' ? s.since + recoveringMs : 0)),
+    ]
+      .filter((at): at is number => at !== undefined && at > input.now)
+      .reduce((a, b) => Math.min(a, b), Infinity)
+    clearTimeout(rebuildTimer)
+    if (wake !== Infinity)
+      rebuildTimer = setTimeout(() => rebuild('timer'), Math.min(wake - input.now + 5, 2 ** 31 - 1))
+  }
+
+  const rebuild = (reason: string): void => {
+    const input = inputFor(ctx.config())
+    let built: ReturnType<typeof buildFrom>
+    try {
+      built = buildFrom(input)
+    } catch (error) {
+      // The config was built once before it was accepted; this is a bug, not bad input: keep serving.
+      logger.error({ err: error, reason }, 'answers could not be rebuilt; the last table stays')
+      return
+    }
+    install(input, built, reason)
+  }
+
+  // Before the first round completes nothing is served, and an early verdict (a standby answering
+  // first) must not pick the active priority group.
+  const queueRebuild = (reason: string): void => {
+    if (rebuildQueued || !ctx.ready()) return
+    rebuildQueued = true
+    setImmediate(() => {
+      rebuildQueued = false
+      rebuild(reason)
+    })
+  }
+  monitor.on('transition', () => queueRebuild('transition'))
+
+  const counters = new QueryCounters()
+  const handler = swappableHandler({
+    table: () => snapshot!.table,
+    instance: (config) => instanceOf(config, ctx.instance),
+    counters,
+    logger,
+  })
+  handler.use(ctx.config())
+  const out: Serving = serving?.(() => snapshot) ?? localServing(ctx, handler.handler, counters)
+  const metrics = exportDnsMetrics({
+    metrics: ctx.metrics,
+    counters: () => out.counters(),
+    snapshot: () => snapshot,
+  })
+
+  return {
+    routes: (app) =>
+      dnsRoutes(app, {
+        monitor,
+        instance: ctx.instance,
+        ready: ctx.ready,
+        snapshot: () => snapshot,
+        failback: (name, to) => {
+          const state = priority.get(name)
+          if (!state) return false
+          priority.set(name, failback(state, to, clock.now())) // throws for a priority that cannot be
+          rebuild(`manual failback of ${name}`)
+          return true
+        },
+      }),
+    prepare: (config) => {
+      const input = inputFor(config)
+      return { input, built: buildFrom(input) }
+    },
+    apply: (config, previous, prepared) => {
+      if (config.log.queryLogSample !== previous.log.queryLogSample) handler.use(config)
+      if (!ctx.ready()) return
+      const { input, built } = prepared as { input: AnswerInput; built: ReturnType<typeof buildFrom> }
+      install(input, built, 'config reloaded')
+    },
+    serve: async () => {
+      rebuild('start')
+      return { ...(await out.serve()), serial }
+    },
+    stop: async () => {
+      clearTimeout(rebuildTimer)
+      await out.stop()
+    },
+  }
+}
+
+/** One process answers on its own sockets. */
+function localServing(
+  ctx: DaemonContext<Config>,
+  handler: ReturnType<typeof swappableHandler>['handler'],
+  counters: QueryCounters,
+): Serving {
+  const instance = instanceOf(ctx.config(), ctx.instance)
+  const server = new DnsServer({
+    handler,
+    logger: ctx.logger.child({ component: 'dns' }),
+    tcp: instance.dns.tcp,
+    rrl: instance.dns.rrl,
+  })
+  return {
+    counters: () => counters.snapshot(),
+    serve: async () => ({ dns: await server.listen(instance.dns.listen) }),
+    stop: () => server.close(),
+  }
+}
