@@ -51,36 +51,12 @@ export async function startDns(
   const writeConfig = (value: object | string) =>
     writeFile(configFile, typeof value === 'string' ? value : JSON.stringify(value, null, 2))
   await writeConfig(config(ports))
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [daemonMain, '--config', configFile, '--instance', 'test', ...args],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  )
-  const logs: Record<string, unknown>[] = []
-  let buffered = ''
-  child.stdout!.on('data', (chunk: Buffer) => {
-    buffered += chunk.toString()
-    let newline: number
-    while ((newline = buffered.indexOf('\n')) >= 0) {
-      const line = buffered.slice(0, newline)
-      buffered = buffered.slice(newline + 1)
-      try {
-        logs.push(JSON.parse(line) as Record<string, unknown>)
-      } catch {
-        logs.push({ msg: line })
-      }
-    }
-  })
-  let stderr = ''
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  const { child, logs, exited, stderr } = spawnDns(configFile, args)
   const ready = await Promise.race([
     waitFor(() => logs.some((l) => l.msg === 'nines-dns ready'), 30_000).then(() => true),
     exited.then(() => false),
   ])
-  if (!ready) throw new Error(`nines-dns exited before it was ready:\n${stderr}`)
+  if (!ready) throw new Error(`nines-dns exited before it was ready:\n${stderr()}`)
   return {
     port: ports.dns,
     adminUrl: `http://127.0.0.1:${ports.admin}`,
@@ -94,6 +70,40 @@ export async function startDns(
       return exited
     },
   }
+}
+
+export interface SpawnedDns {
+  readonly child: ChildProcess
+  /** Its JSON log lines so far (a line that is not JSON is kept as `{ msg }`). */
+  readonly logs: Record<string, unknown>[]
+  readonly exited: Promise<number | null>
+  readonly stderr: () => string
+}
+
+/** Starts `nines-dns --config FILE --instance test ARGS` and collects what it says; waits for nothing. */
+export function spawnDns(configFile: string, args: readonly string[] = []): SpawnedDns {
+  const child = spawn(process.execPath, [daemonMain, '--config', configFile, '--instance', 'test', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  const logs: Record<string, unknown>[] = []
+  let buffered = ''
+  child.stdout.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString()
+    let newline: number
+    while ((newline = buffered.indexOf('\n')) >= 0) {
+      const line = buffered.slice(0, newline)
+      buffered = buffered.slice(newline + 1)
+      try {
+        logs.push(JSON.parse(line) as Record<string, unknown>)
+      } catch {
+        logs.push({ msg: line })
+      }
+    }
+  })
+  let stderr = ''
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  return { child, logs, exited, stderr: () => stderr }
 }
 
 export async function waitFor(

@@ -26,7 +26,7 @@ export function clusterServing(ctx: DaemonContext<Config>, workers: number): Ser
       return total.snapshot()
     },
     serve: async () => {
-      pool.start()
+      await pool.start()
       return { workers }
     },
     stop: () => pool.stop(),

@@ -16,7 +16,7 @@ export interface WorkerPoolOptions {
   readonly onReport?: (reports: readonly unknown[]) => void
   /** Workers failed to start this many times in a row: the pool gives up. Default 5. */
   readonly maxStartFailures?: number
-  /** Called once when the pool gives up; the daemon should stop with this error. */
+  /** Called once when the pool gives up after it had started; the daemon should stop with this error. */
   readonly onGiveUp: (error: NinesError) => void
   /** First wait before forking again after a quick exit; doubles each time, up to maxBackoffMs. */
   readonly backoffMs?: number
@@ -39,19 +39,24 @@ export class WorkerPool {
   readonly #served = new Set<number>()
   readonly #forkedAt = new Map<number, number>()
   readonly #lastError = new Map<number, string>()
+  readonly #retries = new Set<NodeJS.Timeout>()
   #latest: { input: unknown } | undefined
   #failures = 0
   #stopping = false
-  #retry: NodeJS.Timeout | undefined
+  #everServed = 0
+  #startup: { resolve: () => void; reject: (error: NinesError) => void } | undefined
 
   constructor(options: WorkerPoolOptions) {
     this.#options = options
   }
 
-  start(): void {
+  /** Forks the workers; resolves once each has served, rejects with the give-up error if they cannot. */
+  start(): Promise<void> {
     cluster.setupPrimary({ serialization: 'advanced' })
     cluster.on('exit', (worker, code, signal) => this.#exited(worker, code, signal))
+    const started = new Promise<void>((resolve, reject) => (this.#startup = { resolve, reject }))
     for (let i = 0; i < this.#options.count; i++) this.#fork()
+    return started
   }
 
   /** Sends `input` to every worker now and to every worker forked later. */
@@ -68,7 +73,7 @@ export class WorkerPool {
   /** Stops forking, asks every worker to stop and waits for them (SIGKILL after `graceMs`). */
   async stop(graceMs = 5000): Promise<void> {
     this.#stopping = true
-    clearTimeout(this.#retry)
+    for (const timer of this.#retries) clearTimeout(timer)
     const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined)
     await Promise.all(
       workers.map(
@@ -97,13 +102,20 @@ export class WorkerPool {
     this.#forkedAt.set(worker.id, Date.now())
     worker.on('message', (message: ToPrimary) => {
       if (message.type === 'hello') this.#send(worker)
-      else if (message.type === 'serving') this.#served.add(worker.id)
+      else if (message.type === 'serving') this.#serving(worker)
       else if (message.type === 'failed') this.#lastError.set(worker.id, message.error)
       else {
         this.#reports.set(worker.id, message.report)
         this.#options.onReport?.(this.reports())
       }
     })
+  }
+
+  #serving(worker: Worker): void {
+    this.#served.add(worker.id)
+    if (++this.#everServed < this.#options.count) return
+    this.#startup?.resolve()
+    this.#startup = undefined
   }
 
   #exited(worker: Worker, code: number | null, signal: string | null): void {
@@ -117,12 +129,14 @@ export class WorkerPool {
     this.#failures = quick ? this.#failures + 1 : 0
     if (!served && this.#failures >= maxStartFailures) {
       this.#stopping = true
-      this.#options.onGiveUp(
-        new NinesError(
-          'NINES_ERR_WORKERS_FAILED',
-          `workers cannot start (${this.#failures} attempts in a row): ${error}`,
-        ),
+      for (const timer of this.#retries) clearTimeout(timer)
+      const failed = new NinesError(
+        'NINES_ERR_WORKERS_FAILED',
+        `workers cannot start (${this.#failures} attempts in a row): ${error}`,
       )
+      if (this.#startup) this.#startup.reject(failed)
+      else this.#options.onGiveUp(failed)
+      this.#startup = undefined
       return
     }
     const delay = this.#failures === 0 ? 0 : Math.min(maxBackoffMs, backoffMs * 2 ** (this.#failures - 1))
@@ -130,8 +144,12 @@ export class WorkerPool {
       { worker: worker.id, code, signal, error, retryInMs: delay },
       'worker exited; starting another',
     )
-    clearTimeout(this.#retry)
-    this.#retry = setTimeout(() => this.#fork(), delay)
+    // One timer per exit: workers that fail together are each replaced.
+    const timer = setTimeout(() => {
+      this.#retries.delete(timer)
+      this.#fork()
+    }, delay)
+    this.#retries.add(timer)
   }
 }
 
