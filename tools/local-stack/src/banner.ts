@@ -8,8 +8,12 @@ export function banner(stack: LocalStack, restartAfterMs: number): string[] {
   const second = ns2 ?? ns1
   const admin = `http://${ns1.adminAddress}:${ns1.adminPort}`
   const victimUrl = `http://${victim.address}:${victim.port}`
-  const { intervalMs, rise, fall } = stack.check
-  const downAfterSec = (intervalMs * (fall + 1)) / 1000
+  const { intervalMs, timeoutMs, rise, fall } = stack.check
+  // After a first failure (or success while down) the check repeats at the fast interval, interval / 2.
+  const fastMs = Math.max(100, Math.round(intervalMs / 2))
+  const downAfterSec = (intervalMs + (fall - 1) * fastMs) / 1000
+  const hungAfterSec = downAfterSec + (fall * timeoutMs) / 1000
+  const backAfterSec = (intervalMs + (rise - 1) * fastMs) / 1000
   const crash = `curl -X POST ${victimUrl}/__nines/crash`
   const fail = `curl -X POST '${victimUrl}/__nines/mode?set=fail'`
   const width = Math.max(crash.length, fail.length) + 2
@@ -29,7 +33,7 @@ export function banner(stack: LocalStack, restartAfterMs: number): string[] {
     `  dig @${second.dnsAddress} -p ${second.dnsPort} app.nines.test SRV`,
     `  dig @${ns1.dnsAddress} -p ${ns1.dnsPort} nines.test NS`,
     `  curl -s ${admin}/status`,
-    `Break endpoint ${victim.name}: it leaves the answers within about ${downAfterSec} s, and returns after ${rise} good checks:`,
+    `Break endpoint ${victim.name}: it leaves the answers within about ${downAfterSec} s (${hungAfterSec} s if it hangs), and returns within about ${backAfterSec} s of healing (${rise} good checks):`,
     `  ${crash.padEnd(width)}# exits; restarted after ${restartAfterMs / 1000} s`,
     `  ${fail.padEnd(width)}# or set=hang, set=slow&delayMs=800; set=ok heals`,
     `Drain endpoint ${victim.name}, then undo:`,

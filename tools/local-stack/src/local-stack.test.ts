@@ -48,9 +48,12 @@ describe('the table matches examples/local.yaml', () => {
   it('has the same check timing', () => {
     const check = /^ {4}check: \{(.*)\}$/m.exec(block('pools'))?.[1] ?? ''
     const field = (name: string) => Number(new RegExp(`\\b${name}: (\\d+)`).exec(check)?.[1])
-    expect({ intervalMs: field('intervalMs'), rise: field('rise'), fall: field('fall') }).toEqual(
-      localStack.check,
-    )
+    expect({
+      intervalMs: field('intervalMs'),
+      timeoutMs: field('timeoutMs'),
+      rise: field('rise'),
+      fall: field('fall'),
+    }).toEqual(localStack.check)
   })
 })
 
@@ -108,7 +111,7 @@ describe('planLocalStack', () => {
       ]),
     )
     const text = plan.banner.join('\n')
-    expect(text).toContain('within about 4 s')
+    expect(text).toContain('within about 2 s (3.5 s if it hangs), and returns within about 1.5 s of healing')
     expect(text).toMatch(
       /curl -X POST http:\/\/127\.0\.0\.12:8080\/__nines\/crash +# exits; restarted after 15 s/,
     )

@@ -25,7 +25,7 @@ export interface LocalStack {
   endpoints: readonly DemoEndpointEntry[]
   instances: readonly DaemonInstanceEntry[]
   /** The pool's check, for the hints printed at start-up. */
-  check: { intervalMs: number; rise: number; fall: number }
+  check: { intervalMs: number; timeoutMs: number; rise: number; fall: number }
 }
 
 export const localStack: LocalStack = {
@@ -39,5 +39,5 @@ export const localStack: LocalStack = {
     { name: 'ns1', dnsAddress: '127.0.0.1', dnsPort: 5300, adminAddress: '127.0.0.1', adminPort: 9301 },
     { name: 'ns2', dnsAddress: '127.0.0.2', dnsPort: 5300, adminAddress: '127.0.0.1', adminPort: 9302 },
   ],
-  check: { intervalMs: 1000, rise: 2, fall: 3 },
+  check: { intervalMs: 1000, timeoutMs: 500, rise: 2, fall: 3 },
 }
