@@ -91,7 +91,8 @@ export function plan(
   for (const g of included.slice(1))
     note('priority', `spilled to priority ${g.priority} (${g.eligible}/${g.nonDrained} up)`)
   if (drained > 0) note('drain', `draining ${drained}`)
-  if (recoveringEnds.length > 0) note('recovering', `recovering ${recoveringEnds.length}`)
+  if (recoveringEnds.length > 0)
+    note('recovering', `recovering ${recoveringEnds.length} until ${iso(Math.max(...recoveringEnds))}`)
   const nextChangeAt = recoveringEnds.length > 0 ? Math.min(...recoveringEnds) : undefined
   const common = {
     ...base(active, ttlSec, ttlRule, steps),

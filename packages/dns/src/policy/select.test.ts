@@ -85,7 +85,7 @@ describe('select: health and priority', () => {
       ids: ['a', 'b', 'c'],
       outcome: 'healthy',
       ttlSec: 5,
-      reason: 'priority 0: 3/3 up; recovering 1',
+      reason: 'priority 0: 3/3 up; recovering 1 until 1970-01-01T00:00:30.000Z',
     },
     {
       name: 'recovering but drained: the drain counts',
@@ -249,7 +249,8 @@ describe('select: health and priority', () => {
     const candidates = [v('p', { recoveredAt: 1000 }), v('s', { priority: 1 })]
     const selection = run(candidates, { priority: { failback: 'manual' } }, undefined, held, 2000)
     expect(selection.reason).toBe(
-      'priority 1: 1/1 up; failed over from priority 0; failback to priority 0 is manual; recovering 1',
+      'priority 1: 1/1 up; failed over from priority 0; failback to priority 0 is manual; ' +
+        'recovering 1 until 1970-01-01T00:00:31.000Z',
     )
   })
 })

@@ -42,7 +42,7 @@ describe('TTL rules: normal, and degraded while degraded, panic, all down, drain
       specs: [{ id: 'a', recoveredAgoMs: 29_999 }, { id: 'b' }],
       ttlSec: 5,
       rule: 'recovering',
-      note: 'recovering 1',
+      note: 'recovering 1 until 1970-01-01T00:16:40.001Z',
       nextChangeAt: NOW + 1,
     },
     {
@@ -74,7 +74,8 @@ describe('TTL rules: normal, and degraded while degraded, panic, all down, drain
       ],
       ttlSec: 5,
       rule: 'recovering',
-      note: 'recovering 2',
+      // The TTL stays short until the last window ends; the answer changes when the first does.
+      note: 'recovering 2 until 1970-01-01T00:17:00.000Z',
       nextChangeAt: NOW + 5_000,
     },
     {
