@@ -93,27 +93,22 @@ export function plan(
   if (drained > 0) note('drain', `draining ${drained}`)
   if (recoveringEnds.length > 0)
     note('recovering', `recovering ${recoveringEnds.length} until ${iso(Math.max(...recoveringEnds))}`)
-  const nextChangeAt = recoveringEnds.length > 0 ? Math.min(...recoveringEnds) : undefined
-  const common = {
+  // In panic every non-drained endpoint of the group answers, wherever the client is.
+  const locality = panic ? undefined : chooseLocality(views, client.locality, options.locality)
+  const chosen = locality
+    ? locality.chosen.map((v) => v.endpoint)
+    : views.filter((v) => v.effective !== 'drain').map((v) => v.endpoint)
+  if (panic) note('panic', `panic: answering all ${chosen.length}`)
+  if (locality !== undefined && locality.note !== '') note('locality', locality.note)
+  const meta = {
     ...base(active, ttlSec, ttlRule, steps),
     outcome,
-    ...(nextChangeAt !== undefined && { nextChangeAt }),
+    panic,
+    localityTier: locality?.tier ?? 'none',
+    localityDependent: locality?.dependent ?? false,
+    ...(recoveringEnds.length > 0 && { nextChangeAt: Math.min(...recoveringEnds) }),
   } as const
-
-  if (panic) {
-    const all = views.filter((v) => v.effective !== 'drain').map((v) => v.endpoint)
-    note('panic', `panic: answering all ${all.length}`)
-    return { meta: { ...common, panic: true, reason: reasonOf(steps) }, tiers: [preferWeighted(all)] }
-  }
-  const locality = chooseLocality(views, client.locality, options.locality)
-  if (locality.note !== '') note('locality', locality.note)
-  const meta = {
-    ...common,
-    reason: reasonOf(steps),
-    localityTier: locality.tier,
-    localityDependent: locality.dependent,
-  } as const
-  return { meta, tiers: [preferWeighted(locality.chosen.map((v) => v.endpoint))] }
+  return { meta, tiers: [preferWeighted(chosen)] }
 }
 
 function allDown(
