@@ -227,7 +227,7 @@ describe('explain: what a client gets and why', () => {
       data: ['192.0.2.25'],
       steps: {
         name: 'mail.nines.test exists',
-        ttl: "mail.nines.test A: 120 s (the record's ttlSec, else the DNS zone's ttlSec)",
+        ttl: 'mail.nines.test A: 120 s (fixed, whatever the health: no dynamic name chose it)',
       },
     },
     {

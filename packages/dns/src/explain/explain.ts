@@ -227,7 +227,7 @@ function ttlDetail(decoded: DecodedAnswer, report: NameReport | undefined, type:
       return `negative: the SOA's min(minimumSec, ttlSec) capped at the name's ${report.ttlSec} s (${RULES[report.ttlRule]}): ${soa.ttl} s`
   }
   if (records.length > 0)
-    return `${owner(records)}: ${records[0]!.ttl} s (the record's ttlSec, else the DNS zone's ttlSec)`
+    return `${owner(records)}: ${records[0]!.ttl} s (fixed, whatever the health: no dynamic name chose it)`
   if (soa !== undefined) return `negative: the SOA's min(minimumSec, ttlSec) (RFC 2308): ${soa.ttl} s`
   const ns = decoded.authority[0]
   return ns !== undefined ? `referral: the NS records' ${ns.ttl} s` : 'no records'
