@@ -2,7 +2,7 @@ import { isNinesError, seededRng, type EffectiveState } from '@nines/core'
 import { poolSchema } from '@nines/health'
 import { describe, expect, it } from 'vitest'
 import { buildAnswers } from '../answers/build.js'
-import type { BuildInput, BuiltAnswers } from '../answers/types.js'
+import type { BuildInput, BuiltAnswers, EndpointHealthView } from '../answers/types.js'
 import type { AllDownAction } from '../policy/schema.js'
 import { RRType } from '../wire/constants.js'
 import { encodeQuery } from '../wire/query-builder.js'
@@ -56,7 +56,7 @@ const zones = (allDown: AllDownAction) =>
 const NOW = 1_000_000
 
 function build(
-  health: Record<string, EffectiveState> = {},
+  health: Record<string, EffectiveState | EndpointHealthView> = {},
   options: Partial<BuildInput> & { allDown?: AllDownAction } = {},
 ): BuiltAnswers {
   const { allDown = 'fail-open', ...rest } = options
@@ -68,7 +68,10 @@ function build(
       { cidr: '10.1.0.0/16', region: 'local', zone: 'z1' },
       { cidr: '10.2.0.0/16', region: 'local', zone: 'z2' },
     ],
-    health: (_pool, id) => ({ effective: health[id] ?? 'up' }),
+    health: (_pool, id) => {
+      const h = health[id] ?? 'up'
+      return typeof h === 'string' ? { effective: h } : h
+    },
     priority: new Map(),
     serial: 1,
     rng: seededRng(3),
@@ -142,6 +145,27 @@ describe('explain: what a client gets and why', () => {
       steps: {
         drain: 'draining 1',
         ttl: 'app.nines.test A: 5 s (policy.ttl.degradedSec: an endpoint is drained)',
+      },
+    },
+    {
+      name: 'an endpoint back up 10 s ago',
+      built: () => build({ a: { effective: 'up', recoveredAt: NOW - 10_000 } }),
+      question: { name: 'app.nines.test' },
+      expected: { dynamic: { name: 'app.nines.test', pool: 'app', state: 'healthy', ttlRule: 'recovering' } },
+      steps: {
+        recovering: 'recovering 1 until 1970-01-01T00:17:00.000Z',
+        ttl: 'app.nines.test A: 5 s (policy.ttl.degradedSec: an endpoint came back within policy.ttl.recoveringSec)',
+      },
+    },
+    {
+      name: 'panic answers every endpoint, wherever the client is',
+      built: () => build({ a: 'down', b: 'down' }),
+      question: { name: 'app.nines.test', client: '10.2.0.1' },
+      data: ['127.0.0.11', '127.0.0.12', '127.0.0.13'],
+      steps: {
+        panic: 'below panic threshold 50% | panic: answering all 3',
+        locality: 'client 10.2.0.1 is in local/z2; the answer does not depend on it',
+        ttl: 'app.nines.test A: 5 s (policy.ttl.degradedSec: panic)',
       },
     },
     {

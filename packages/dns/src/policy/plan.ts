@@ -55,11 +55,12 @@ export function plan(
     activeGroup.eligible < activeGroup.nonDrained || included.length > 1 || active > bestServing
   // The endpoints whose state shapes the answer: the groups spilled to, and those at or above the active
   // one, which would take the traffic but for a drain or a failback still held.
-  const counts = (c: CandidateView) => c.priority <= active || included.some((g) => g.priority === c.priority)
-  const drained = candidates.filter((c) => c.effective === 'drain' && counts(c)).length
+  const shapesAnswer = (c: CandidateView) =>
+    c.priority <= active || included.some((g) => g.priority === c.priority)
+  const drained = candidates.filter((c) => c.effective === 'drain' && shapesAnswer(c)).length
   const windowMs = options.ttl.recoveringSec * 1000
   const recoveringEnds = candidates
-    .filter((c) => c.effective === 'up' && c.recoveredAt !== undefined && counts(c))
+    .filter((c) => c.effective === 'up' && c.recoveredAt !== undefined && shapesAnswer(c))
     .map((c) => c.recoveredAt! + windowMs)
     .filter((end) => end > now)
   const outcome = panic ? 'panic' : degraded ? 'degraded' : 'healthy'
