@@ -82,7 +82,7 @@ function build(
     localities,
     health: (_pool, id) => {
       const h = health[id] ?? 'up'
-      return typeof h === 'string' ? { effective: h, recovering: false } : h
+      return typeof h === 'string' ? { effective: h } : h
     },
     priority: new Map(),
     serial: 1,
@@ -206,11 +206,14 @@ describe('a dynamic name, all endpoints up', () => {
     expect(report).toMatchObject({
       pool: 'app',
       policy: 'all',
-      outcome: 'healthy',
+      state: 'healthy',
       failedOpen: false,
       panic: false,
       activePriority: 0,
       ttlSec: 30,
+      ttlRule: 'normal',
+      counts: { up: 4, down: 0, drain: 0 },
+      steps: [{ step: 'priority', detail: 'priority 0: 4/4 up' }],
     })
     expect(report.allDownAction).toBeUndefined()
     expect(report.answer.slice().sort()).toEqual(['127.0.0.11', '127.0.0.12', '127.0.0.13', '2001:db8::a'])
@@ -243,20 +246,50 @@ describe('health changes', () => {
         (p) => !p.answers.some((r) => r.target === 'b.app.nines.test'),
       ),
     ).toBe(true)
-    expect(reports[0]).toMatchObject({ outcome: 'degraded', ttlSec: 5 })
+    expect(reports[0]).toMatchObject({ state: 'degraded', ttlSec: 5, ttlRule: 'degraded' })
   })
 
-  it('a drained endpoint gets no traffic, and a drain alone does not shorten the TTL', () => {
-    const { table } = build({ c: 'drain' })
+  it('a drained endpoint gets no traffic, and the drain shortens the TTL of A, AAAA and SRV at once', () => {
+    const { table, names: reports } = build({ c: 'drain' })
     for (const packet of series(table, 'app.nines.test')) {
       expect(sorted(packet)).toEqual(['127.0.0.11', '127.0.0.12'])
-      expect(packet.answers[0]?.ttl).toBe(30)
+      expect(packet.answers.map((r) => r.ttl)).toEqual([5, 5])
     }
+    expect(ask(table, 'app.nines.test', RRType.AAAA).packet.answers[0]?.ttl).toBe(5)
+    expect(ask(table, 'app.nines.test', RRType.SRV).packet.answers.every((r) => r.ttl === 5)).toBe(true)
+    expect(reports[0]).toMatchObject({
+      state: 'healthy',
+      ttlSec: 5,
+      ttlRule: 'draining',
+      reason: 'priority 0: 3/3 up; draining 1',
+      counts: { up: 3, down: 0, drain: 1 },
+    })
+    expect(reports[0]?.endpoints.find((e) => e.id === 'c')?.effective).toBe('drain')
   })
 
-  it('a recovering endpoint keeps the degraded TTL', () => {
-    const { table } = build({ a: { effective: 'up', recovering: true } })
-    expect(ask(table, 'app.nines.test').packet.answers[0]?.ttl).toBe(5)
+  it.each([
+    [29_999, 5, 'recovering', 1_000_000 + 1],
+    [30_000, 30, 'normal', undefined],
+  ])('an endpoint back up %i ms ago: TTL %i (%s), next rebuild at %s', (agoMs, ttl, rule, nextChangeAt) => {
+    const built = build({ a: { effective: 'up', recoveredAt: 1_000_000 - agoMs } })
+    expect(ask(built.table, 'app.nines.test').packet.answers[0]?.ttl).toBe(ttl)
+    expect(built.names[0]).toMatchObject({ ttlRule: rule })
+    expect(built.nextChangeAt).toBe(nextChangeAt)
+  })
+
+  it('the next rebuild is the earliest of a recovering window end and a held failback', () => {
+    // The failback falls due at 999_000 + 30_000, after the window of a (995_000 + 30_000).
+    const stored: PriorityState = { active: 1, since: 0, upSince: { 0: 999_000, 1: 0 } }
+    const built = build(
+      { a: { effective: 'up', recoveredAt: 995_000 } },
+      { priority: new Map([['failover.nines.test', stored]]) },
+    )
+    expect(built.nextChangeAt).toBe(995_000 + 30_000)
+  })
+
+  it('counts unknown as down and keeps drain apart', () => {
+    const report = build({ a: 'unknown', b: 'down', c: 'drain' }).names[0]!
+    expect(report.counts).toEqual({ up: 1, down: 2, drain: 1 })
   })
 
   it('the IPv6 endpoint down: AAAA is NODATA with a negative TTL no longer than the degraded TTL', () => {
@@ -274,7 +307,12 @@ describe('all down', () => {
     const packet = ask(table, 'app.nines.test').packet
     expect(sorted(packet)).toEqual(['127.0.0.11', '127.0.0.12', '127.0.0.13'])
     expect(packet.answers[0]?.ttl).toBe(5)
-    expect(reports[0]).toMatchObject({ outcome: 'all-down', allDownAction: 'fail-open', failedOpen: true })
+    expect(reports[0]).toMatchObject({
+      state: 'all-down',
+      allDownAction: 'fail-open',
+      failedOpen: true,
+      ttlRule: 'all-down',
+    })
   })
 
   it('fail-open keeps priority groups in sequence: primaries rotate first, the standby last', () => {
@@ -336,7 +374,7 @@ describe('priority failover', () => {
     expect(addresses(ask(down.table, 'failover.nines.test').packet)).toEqual(['192.0.2.9'])
     const srv = ask(down.table, 'failover.nines.test', RRType.SRV).packet.answers
     expect(srv.map((r) => [r.target, r.priority])).toEqual([['standby.example.org', 1]])
-    expect(down.names[1]).toMatchObject({ activePriority: 1, outcome: 'degraded' })
+    expect(down.names[1]).toMatchObject({ activePriority: 1, state: 'degraded' })
     expect(down.nextChangeAt).toBeUndefined()
     const state = down.priority.get('failover.nines.test')
     expect(state).toMatchObject({ active: 1 })
@@ -448,9 +486,11 @@ describe('locality', () => {
     })
     expect(reports[0]?.localities).toEqual([
       // z2 and z3 have no IPv6 endpoint: their AAAA spills over to the answer for everyone.
-      { locality: 'local/z3', answer: ['127.0.0.13', '2001:db8::a'] },
-      { locality: 'local/z1', answer: ['127.0.0.11', '2001:db8::a'] },
-      { locality: 'local/z2', answer: ['127.0.0.12', '2001:db8::a'] },
+      { locality: 'local/z3', answer: ['127.0.0.13', '2001:db8::a'], tier: 'zone', reason: 'zone z3' },
+      { locality: 'local/z1', answer: ['127.0.0.11', '2001:db8::a'], tier: 'zone', reason: 'zone z1' },
+      { locality: 'local/z2', answer: ['127.0.0.12', '2001:db8::a'], tier: 'zone', reason: 'zone z2' },
     ])
+    const spilled = build({ b: 'down' }).names[0]?.localities.find((l) => l.locality === 'local/z2')
+    expect(spilled).toMatchObject({ tier: 'region', reason: 'zone z2 0/1 up, region local' })
   })
 })

@@ -61,7 +61,7 @@ export function dynamicAnswers(
     return {
       endpoint,
       effective: health.effective,
-      recovering: health.recovering,
+      ...(health.recoveredAt !== undefined && { recoveredAt: health.recoveredAt }),
       priority: pool.endpoints[i]!.priority,
     }
   })
@@ -77,6 +77,7 @@ export function dynamicAnswers(
   let perSlot: Variants[] | undefined = slotLocalities.map((locality) => select(locality))
   if (!perSlot.some((v) => v.selection.localityDependent)) perSlot = undefined
 
+  // One TTL for the whole answer, whatever the client's locality: the TTL rules do not depend on it.
   const ttlSec = global.selection.ttlSec
   const nodata = negativeDraft(node.zone, Rcode.NOERROR, ttlSec)
   const targets = srvTargets(name, pool.endpoints)
@@ -117,15 +118,15 @@ export function dynamicAnswers(
       const backup =
         selection.allDownAction === 'backup' ? dynamic.backup.filter((a) => familyOf(a) === family) : []
       if (backup.length === 0) return [nodata]
-      return [memoized(`backup ${family}`, () => addressDraft(name, backup, selection.ttlSec))]
+      return [memoized(`backup ${family}`, () => addressDraft(name, backup, ttlSec))]
     }
     return familyOrderings(v, family).map((chosen) => {
       if (chosen.length === 0) return nodata
-      return memoized(`${family} ${selection.ttlSec} ${ids(chosen)}`, () =>
+      return memoized(`${family} ${ids(chosen)}`, () =>
         addressDraft(
           name,
           chosen.map((e) => e.address),
-          selection.ttlSec,
+          ttlSec,
         ),
       )
     })
@@ -137,7 +138,7 @@ export function dynamicAnswers(
     const cap = policy.kind === 'weighted' ? Infinity : policy.maxAnswers
     return v.orderings.map((ordering) => {
       const chosen = ordering.slice(0, cap)
-      return memoized(`SRV ${selection.ttlSec} ${ids(chosen)}`, () => {
+      return memoized(`SRV ${ids(chosen)}`, () => {
         const answers: WireRecord[] = chosen.map((e) => {
           const i = indexOf.get(e.id)!
           const data = {
@@ -146,7 +147,7 @@ export function dynamicAnswers(
             port: e.port,
             target: targets[i]!,
           }
-          return { name, type: 'SRV', ttlSec: selection.ttlSec, data }
+          return { name, type: 'SRV', ttlSec, data }
         })
         return {
           rcode: Rcode.NOERROR,
@@ -194,13 +195,16 @@ export function dynamicAnswers(
     name,
     pool: dynamic.pool,
     policy: policy.kind,
-    outcome: selection.outcome,
+    state: selection.outcome,
     reason: selection.reason,
+    steps: selection.steps,
     failedOpen: selection.failedOpen,
     panic: selection.panic,
     ...(selection.allDownAction !== undefined && { allDownAction: selection.allDownAction }),
     activePriority: selection.activePriority,
-    ttlSec: selection.ttlSec,
+    ttlSec,
+    ttlRule: selection.ttlRule,
+    counts: countStates(views),
     answer: addresses(undefined),
     endpoints: views.map((v) => ({
       id: v.endpoint.id,
@@ -212,12 +216,29 @@ export function dynamicAnswers(
     localities:
       perSlot === undefined
         ? []
-        : slotLocalities.map((locality, slot) => ({
-            locality: localityKey(locality),
-            answer: addresses(slot),
-          })),
+        : slotLocalities.map((locality, slot) => {
+            const { localityTier, steps } = perSlot![slot]!.selection
+            return {
+              locality: localityKey(locality),
+              answer: addresses(slot),
+              tier: localityTier,
+              reason: steps.find((s) => s.step === 'locality')?.detail ?? '',
+            }
+          }),
   }
-  return { sets, report, state, nextChangeAt: nextPriorityChangeAt(state, policy.priority) }
+  const changes = [nextPriorityChangeAt(state, policy.priority), selection.nextChangeAt]
+  return { sets, report, state, nextChangeAt: earliest(changes) }
+}
+
+function countStates(views: readonly CandidateView[]): NameReport['counts'] {
+  const counts = { up: 0, down: 0, drain: 0 }
+  for (const v of views) counts[v.effective === 'up' || v.effective === 'drain' ? v.effective : 'down']++
+  return counts
+}
+
+function earliest(times: readonly (number | undefined)[]): number | undefined {
+  const defined = times.filter((t): t is number => t !== undefined)
+  return defined.length > 0 ? Math.min(...defined) : undefined
 }
 
 /** Consecutive runs of equal `key`. */

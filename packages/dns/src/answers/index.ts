@@ -1,3 +1,9 @@
 export { buildAnswers } from './build.js'
-export { AnswerTable, REFUSED_ANSWER, type AnswerDescription, type ClientAddress } from './table.js'
-export type { BuildInput, BuiltAnswers, EndpointHealthView, NameReport } from './types.js'
+export {
+  AnswerTable,
+  REFUSED_ANSWER,
+  type AnswerDescription,
+  type ClientAddress,
+  type DescribedClient,
+} from './table.js'
+export type { BuildInput, BuiltAnswers, EndpointHealthView, NameReport, NameState } from './types.js'

@@ -1,6 +1,6 @@
 import type { Locality } from '@nines/core'
 import { RRClass, RRType, Rcode } from '../wire/constants.js'
-import { nameKeyOf, parentKey } from '../wire/names.js'
+import { nameKeyOf, nameOfKey, parentKey } from '../wire/names.js'
 import type { ParsedQuery } from '../wire/query.js'
 import { EMPTY_BODY } from '../wire/records.js'
 import type { Answer } from '../wire/response.js'
@@ -29,9 +29,23 @@ export interface TableZone {
   readonly origin: string
 }
 
+/** Describe's client: a source address, or an ECS option such as `203.0.113.0/24`. */
+export interface DescribedClient {
+  readonly address?: string
+  readonly ecs?: string
+}
+
 export interface AnswerDescription {
   /** The DNS zone that answers; undefined when the answer is REFUSED. */
   readonly zone: string | undefined
+  /**
+   * How the name was found: a node of its own (`name`), synthesized from the wildcard child of its
+   * closest encloser (`wildcard`, RFC 4592), the answer below the closest encloser (`encloser`: a
+   * referral or NXDOMAIN), or in no served DNS zone (`outside`).
+   */
+  readonly match: 'name' | 'wildcard' | 'encloser' | 'outside'
+  /** The closest existing ancestor (lowercase, no trailing dot) when the name has no node of its own. */
+  readonly encloser?: string
   /** Every variant the client would be served in turn. */
   readonly variants: readonly Answer[]
   readonly localityDependent: boolean
@@ -97,10 +111,16 @@ export class AnswerTable {
    * What `name` answers for `qtype` (class IN) to a client at `address` or with an ECS option such as
    * `203.0.113.0/24`, without advancing any rotation: for debugging, the admin API and tests.
    */
-  describe(name: string, qtype: number, client: { address?: string; ecs?: string } = {}): AnswerDescription {
+  describe(name: string, qtype: number, client: DescribedClient = {}): AnswerDescription {
     const key = nameKeyOf(name)
-    const found = this.nodes.get(key) ?? this.absent(key)
+    const exact = this.nodes.get(key)
+    const encloser = exact === undefined ? this.encloserOf(key) : undefined
+    const found = exact ?? (encloser === undefined ? REFUSED_ANSWER : this.nodes.get(encloser)!.below)
     const node = 'types' in found ? found : undefined
+    const how = {
+      match: exact ? 'name' : encloser === undefined ? 'outside' : node ? 'wildcard' : 'encloser',
+      ...(encloser !== undefined && { encloser: nameOfKey(encloser) }),
+    } as const
     const zone = this.zoneOf(key)
     const entry = node?.types.get(qtype)
     if (node === undefined || entry === undefined) {
@@ -112,6 +132,7 @@ export class AnswerTable {
             : node.otherwise.global.answers[0]!
       return {
         zone: answer === REFUSED_ANSWER ? undefined : zone,
+        ...how,
         variants: [answer],
         localityDependent: false,
         ecsScope: 0,
@@ -119,6 +140,7 @@ export class AnswerTable {
     }
     const describe = (rotation: Rotation, ecsScope: number, locality?: Locality): AnswerDescription => ({
       zone,
+      ...how,
       variants: rotation.answers,
       localityDependent: entry.slots !== undefined,
       ...(locality !== undefined && { locality }),
@@ -126,6 +148,21 @@ export class AnswerTable {
     })
     const slots = this.slots
     if (entry.slots === undefined || slots === undefined) return describe(entry.global, 0)
+    const { match, slot, ecsPrefix } = this.slotOf(slots, client)
+    if (slot === undefined) return describe(entry.global, ecsPrefix ?? 0)
+    const scope =
+      ecsPrefix === undefined ? 0 : slot.wholeCidr ? Math.min(match!.prefixLength, ecsPrefix) : ecsPrefix
+    return describe(entry.slots[slot.slot]!, scope, slots.localities[slot.slot])
+  }
+
+  /** The locality a client maps to (its ECS option first), whatever it asks: for explanations. */
+  localityOf(client: DescribedClient): Locality | undefined {
+    if (this.slots === undefined) return undefined
+    const { slot } = this.slotOf(this.slots, client)
+    return slot === undefined ? undefined : this.slots.localities[slot.slot]
+  }
+
+  private slotOf(slots: LocalitySlots, client: DescribedClient) {
     const slash = client.ecs?.lastIndexOf('/') ?? -1
     const ecs =
       client.ecs === undefined
@@ -138,10 +175,7 @@ export class AnswerTable {
           ? slots.map.match(client.address)
           : undefined
     const slot = match === undefined ? undefined : slots.byMatch.get(match)
-    if (slot === undefined) return describe(entry.global, ecs?.prefix ?? 0)
-    const scope =
-      ecs === undefined ? 0 : slot.wholeCidr ? Math.min(match!.prefixLength, ecs.prefix) : ecs.prefix
-    return describe(entry.slots[slot.slot]!, scope, slots.localities[slot.slot])
+    return { match, slot, ecsPrefix: ecs?.prefix }
   }
 
   /** A name without a node: what its closest encloser says (a wildcard, a referral, NXDOMAIN), else REFUSED. */
@@ -151,6 +185,12 @@ export class AnswerTable {
       if (encloser !== undefined) return encloser.below
     }
     return REFUSED_ANSWER
+  }
+
+  /** The key of the closest existing ancestor of a name without a node, if any. */
+  private encloserOf(key: string): string | undefined {
+    for (let at = parentKey(key); at !== null; at = parentKey(at)) if (this.nodes.has(at)) return at
+    return undefined
   }
 
   private zoneOf(key: string): string | undefined {

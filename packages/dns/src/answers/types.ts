@@ -3,7 +3,7 @@ import type { PoolConfig } from '@nines/health'
 import type { AllDownAction } from '../policy/schema.js'
 import type { LocalityMapEntry } from '../policy/locality-map.js'
 import type { PriorityState } from '../policy/priority.js'
-import type { Outcome } from '../policy/types.js'
+import type { LocalityTier, Outcome, SelectionStep, TtlRule } from '../policy/types.js'
 import type { WireRecord } from '../wire/records.js'
 import type { DnsZones } from '../zone/schema.js'
 import type { AnswerTable } from './table.js'
@@ -11,8 +11,11 @@ import type { AnswerTable } from './table.js'
 /** What the health side knows of one endpoint when the table is built. */
 export interface EndpointHealthView {
   readonly effective: EffectiveState
-  /** Came up recently: answers keep the short TTL until it has settled. */
-  readonly recovering: boolean
+  /**
+   * When it last came back up after being down (epoch ms); undefined for a first result or a state
+   * restored at start-up. The build keeps the degraded TTL for `policy.ttl.recoveringSec` after it.
+   */
+  readonly recoveredAt?: number
 }
 
 export interface BuildInput {
@@ -33,18 +36,28 @@ export interface BuildInput {
   readonly variantsPerKey?: number
 }
 
+/** A dynamic name's state for operators: one gauge value, one log line on each change. */
+export type NameState = Outcome
+
 export interface NameReport {
   /** FQDN, lowercase, no trailing dot. */
   readonly name: string
   readonly pool: string
   readonly policy: 'all' | 'weighted'
-  readonly outcome: Outcome
+  /** healthy, degraded (some down, failed over or spilled), panic, all-down (see `failedOpen`). */
+  readonly state: NameState
   readonly reason: string
+  /** The facts of `reason`, each with what it is about (priority, panic, drain, ...). */
+  readonly steps: readonly SelectionStep[]
   readonly failedOpen: boolean
   readonly panic: boolean
   readonly allDownAction?: AllDownAction
   readonly activePriority: number
+  /** The TTL of every record of the answer (A, AAAA, SRV; NODATA caps the SOA's at it). */
   readonly ttlSec: number
+  readonly ttlRule: TtlRule
+  /** Endpoints by effective state; `down` counts `unknown` too (nothing answers from ignorance). */
+  readonly counts: { readonly up: number; readonly down: number; readonly drain: number }
   /** A and AAAA addresses of the first variant for a client without a locality. */
   readonly answer: readonly string[]
   readonly endpoints: readonly {
@@ -52,10 +65,19 @@ export interface NameReport {
     readonly address: string
     readonly port: number
     readonly priority: number
+    /** `drain` (an operator's planned drain) stays apart from `down`. */
     readonly effective: EffectiveState
   }[]
-  /** Only when the answer depends on the client's locality: `region/zone` (`*` when absent). */
-  readonly localities: readonly { readonly locality: string; readonly answer: readonly string[] }[]
+  /**
+   * Only when the answer depends on the client's locality, one per locality of the map: `region/zone`
+   * (`*` when absent), its answer, the tier it got and why (`zone z2 0/1 up, region local`).
+   */
+  readonly localities: readonly {
+    readonly locality: string
+    readonly answer: readonly string[]
+    readonly tier: LocalityTier
+    readonly reason: string
+  }[]
 }
 
 export interface BuiltAnswers {
@@ -64,7 +86,10 @@ export interface BuiltAnswers {
   readonly names: readonly NameReport[]
   /** The priority states to pass to the next build. */
   readonly priority: Map<string, PriorityState>
-  /** The earliest held failback (epoch ms): rebuild then, even without a health change. */
+  /**
+   * When the answers change with no health or configuration change (epoch ms): the earliest held
+   * failback falling due or recovering window (`policy.ttl.recoveringSec`) ending. Rebuild then.
+   */
   readonly nextChangeAt: number | undefined
 }
 

@@ -1,6 +1,15 @@
 export { policySchema, allDownActions } from './schema.js'
 export type { AllDownAction, LocalityOptions, PolicyInput, PolicyOptions, PriorityOptions } from './schema.js'
-export type { CandidateView, ClientInfo, LocalityTier, Outcome, Selection } from './types.js'
+export type {
+  CandidateView,
+  ClientInfo,
+  LocalityTier,
+  Outcome,
+  Selection,
+  SelectionStep,
+  SelectionStepKind,
+  TtlRule,
+} from './types.js'
 export { select } from './select.js'
 export { variants, type Variants } from './variants.js'
 export {

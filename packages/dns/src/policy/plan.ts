@@ -3,7 +3,14 @@ import { chooseLocality } from './locality.js'
 import { preferWeighted } from './order.js'
 import { groupHealth, nextPriorityState, type PriorityGroupHealth, type PriorityState } from './priority.js'
 import type { PolicyOptions } from './schema.js'
-import type { CandidateView, ClientInfo, Selection } from './types.js'
+import type {
+  CandidateView,
+  ClientInfo,
+  Selection,
+  SelectionStep,
+  SelectionStepKind,
+  TtlRule,
+} from './types.js'
 
 /** Everything about a selection except the order, which `select` and `variants` each decide. */
 export interface Plan {
@@ -21,7 +28,8 @@ export function plan(
   now: number,
 ): Plan {
   const groups = groupHealth(candidates)
-  const active = nextPriorityState(state, groups, options.priority, now).active
+  const next = nextPriorityState(state, groups, options.priority, now)
+  const active = next.active
   const activeGroup = groups.find((g) => g.priority === active)
   if (activeGroup === undefined || activeGroup.eligible === 0)
     return allDown(candidates, groups, options, active)
@@ -45,37 +53,63 @@ export function plan(
   const bestServing = groups.find((g) => g.nonDrained > 0)?.priority ?? active
   const degraded =
     activeGroup.eligible < activeGroup.nonDrained || included.length > 1 || active > bestServing
-  const recovering = candidates.some(
-    (c) =>
-      c.recovering === true &&
-      c.effective === 'up' &&
-      (c.priority <= active || included.some((g) => g.priority === c.priority)),
-  )
+  // The endpoints whose state shapes the answer: the groups spilled to, and those at or above the active
+  // one, which would take the traffic but for a drain or a failback still held.
+  const shapesAnswer = (c: CandidateView) =>
+    c.priority <= active || included.some((g) => g.priority === c.priority)
+  const drained = candidates.filter((c) => c.effective === 'drain' && shapesAnswer(c)).length
+  const windowMs = options.ttl.recoveringSec * 1000
+  const recoveringEnds = candidates
+    .filter((c) => c.effective === 'up' && c.recoveredAt !== undefined && shapesAnswer(c))
+    .map((c) => c.recoveredAt! + windowMs)
+    .filter((end) => end > now)
   const outcome = panic ? 'panic' : degraded ? 'degraded' : 'healthy'
-  const ttlSec = outcome === 'healthy' && !recovering ? options.ttl.normalSec : options.ttl.degradedSec
+  const ttlRule: TtlRule =
+    outcome !== 'healthy'
+      ? outcome
+      : drained > 0
+        ? 'draining'
+        : recoveringEnds.length > 0
+          ? 'recovering'
+          : 'normal'
+  const ttlSec = ttlRule === 'normal' ? options.ttl.normalSec : options.ttl.degradedSec
 
-  const notes = [`priority ${active}: ${activeGroup.eligible}/${activeGroup.nonDrained} up`]
-  if (active > bestServing) notes.push(`failed over from priority ${bestServing}`)
-  if (included.length > 1 || panic) notes.push(`below panic threshold ${percent(options.panicThreshold)}`)
-  for (const g of included.slice(1))
-    notes.push(`spilled to priority ${g.priority} (${g.eligible}/${g.nonDrained} up)`)
-  if (recovering) notes.push('recovering')
-
-  if (panic) {
-    const all = views.filter((v) => v.effective !== 'drain').map((v) => v.endpoint)
-    notes.push(`panic: answering all ${all.length}`)
-    const meta = { ...base(active, ttlSec, notes), outcome, panic: true } as const
-    return { meta, tiers: [preferWeighted(all)] }
+  const steps: SelectionStep[] = []
+  const note = (step: SelectionStepKind, detail: string) => steps.push({ step, detail })
+  note('priority', `priority ${active}: ${activeGroup.eligible}/${activeGroup.nonDrained} up`)
+  if (active > bestServing) note('priority', `failed over from priority ${bestServing}`)
+  const held = groups.find((g) => g.priority < active && g.eligible > 0)
+  if (held !== undefined) {
+    const upSince = next.upSince[held.priority] ?? now
+    note(
+      'priority',
+      options.priority.failback === 'manual'
+        ? `failback to priority ${held.priority} is manual`
+        : `failback to priority ${held.priority} held until ${iso(upSince + options.priority.holdMs)}`,
+    )
   }
-  const locality = chooseLocality(views, client.locality, options.locality)
-  if (locality.note !== '') notes.push(locality.note)
+  if (included.length > 1 || panic) note('panic', `below panic threshold ${percent(options.panicThreshold)}`)
+  for (const g of included.slice(1))
+    note('priority', `spilled to priority ${g.priority} (${g.eligible}/${g.nonDrained} up)`)
+  if (drained > 0) note('drain', `draining ${drained}`)
+  if (recoveringEnds.length > 0)
+    note('recovering', `recovering ${recoveringEnds.length} until ${iso(Math.max(...recoveringEnds))}`)
+  // In panic every non-drained endpoint of the group answers, wherever the client is.
+  const locality = panic ? undefined : chooseLocality(views, client.locality, options.locality)
+  const chosen = locality
+    ? locality.chosen.map((v) => v.endpoint)
+    : views.filter((v) => v.effective !== 'drain').map((v) => v.endpoint)
+  if (panic) note('panic', `panic: answering all ${chosen.length}`)
+  if (locality !== undefined && locality.note !== '') note('locality', locality.note)
   const meta = {
-    ...base(active, ttlSec, notes),
+    ...base(active, ttlSec, ttlRule, steps),
     outcome,
-    localityTier: locality.tier,
-    localityDependent: locality.dependent,
+    panic,
+    localityTier: locality?.tier ?? 'none',
+    localityDependent: locality?.dependent ?? false,
+    ...(recoveringEnds.length > 0 && { nextChangeAt: Math.min(...recoveringEnds) }),
   } as const
-  return { meta, tiers: [preferWeighted(locality.chosen.map((v) => v.endpoint))] }
+  return { meta, tiers: [preferWeighted(chosen)] }
 }
 
 function allDown(
@@ -99,10 +133,12 @@ function allDown(
           )
       : []
   const drained = candidates.length - nonDrained
-  const notes = [`all down: 0/${nonDrained} up${drained > 0 ? ` (${drained} drained)` : ''}`]
-  notes.push(action === 'fail-open' ? `fail-open: answering all ${nonDrained}` : action)
+  const steps: SelectionStep[] = [
+    { step: 'all-down', detail: `all down: 0/${nonDrained} up${drained > 0 ? ` (${drained} drained)` : ''}` },
+    { step: 'all-down', detail: action === 'fail-open' ? `fail-open: answering all ${nonDrained}` : action },
+  ]
   const meta = {
-    ...base(active, options.ttl.degradedSec, notes),
+    ...base(active, options.ttl.degradedSec, 'all-down', steps),
     outcome: 'all-down',
     allDownAction: action,
     failedOpen: tiers.length > 0,
@@ -110,7 +146,7 @@ function allDown(
   return { meta, tiers }
 }
 
-function base(active: number, ttlSec: number, notes: readonly string[]) {
+function base(active: number, ttlSec: number, ttlRule: TtlRule, steps: readonly SelectionStep[]) {
   return {
     failedOpen: false,
     panic: false,
@@ -118,8 +154,14 @@ function base(active: number, ttlSec: number, notes: readonly string[]) {
     localityTier: 'none',
     localityDependent: false,
     ttlSec,
-    reason: notes.join('; '),
+    ttlRule,
+    reason: reasonOf(steps),
+    steps,
   } as const
+}
+
+function reasonOf(steps: readonly SelectionStep[]): string {
+  return steps.map((s) => s.detail).join('; ')
 }
 
 function healthyShare(g: PriorityGroupHealth): number {
@@ -128,4 +170,8 @@ function healthyShare(g: PriorityGroupHealth): number {
 
 function percent(share: number): string {
   return `${Math.round(share * 100)}%`
+}
+
+function iso(at: number): string {
+  return new Date(at).toISOString()
 }

@@ -10,7 +10,7 @@ describe('policySchema', () => {
       locality: { enabled: true, minHealthyShare: 0.5 },
       panicThreshold: 0.5,
       allDown: 'fail-open',
-      ttl: { normalSec: 30, degradedSec: 5 },
+      ttl: { normalSec: 30, degradedSec: 5, recoveringSec: 30 },
     })
   })
 
@@ -26,7 +26,7 @@ describe('policySchema', () => {
   it('keeps nested defaults when a nested object is partly given', () => {
     const parsed = policySchema.parse({ priority: { failback: 'manual' }, ttl: { normalSec: 60 } })
     expect(parsed.priority).toEqual({ failback: 'manual', holdMs: 30_000 })
-    expect(parsed.ttl).toEqual({ normalSec: 60, degradedSec: 5 })
+    expect(parsed.ttl).toEqual({ normalSec: 60, degradedSec: 5, recoveringSec: 30 })
   })
 
   it.each([
@@ -43,6 +43,8 @@ describe('policySchema', () => {
     [{ allDown: 'nxdomain' }, 'allDown', undefined],
     [{ kind: 'random' }, 'kind', undefined],
     [{ priority: { holdMs: -1 } }, 'priority.holdMs', undefined],
+    [{ ttl: { recoveringSec: -1 } }, 'ttl.recoveringSec', undefined],
+    [{ ttl: { recoveringSec: 1.5 } }, 'ttl.recoveringSec', undefined],
     [{ extra: true }, '', undefined],
   ])('rejects %j at %s', (input, path, message) => {
     const result = policySchema.safeParse(input)
@@ -56,6 +58,7 @@ describe('policySchema', () => {
     expect(policySchema.parse({ ttl: { normalSec: 5, degradedSec: 5 } }).ttl).toEqual({
       normalSec: 5,
       degradedSec: 5,
+      recoveringSec: 30,
     })
   })
 })

@@ -20,8 +20,13 @@ const localityOptionsSchema = z.strictObject({
 const ttlOptionsSchema = z
   .strictObject({
     normalSec: z.number().int().min(0).max(86_400).default(30),
-    /** While degraded, in panic, failed open or recovering: caches come back soon to see the change. */
+    /**
+     * While degraded, in panic, all down, draining or recovering: caches come back soon to see the
+     * change.
+     */
     degradedSec: z.number().int().min(0).max(86_400).default(5),
+    /** An endpoint back up after being down keeps the degraded TTL this long; 0 turns it off. */
+    recoveringSec: z.number().int().min(0).max(86_400).default(30),
   })
   .superRefine((ttl, ctx) => {
     if (ttl.degradedSec > ttl.normalSec) {

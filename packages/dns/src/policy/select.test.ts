@@ -10,7 +10,7 @@ interface ViewSpec {
   readonly priority?: number
   readonly labels?: EndpointLabels
   readonly weight?: number
-  readonly recovering?: boolean
+  readonly recoveredAt?: number
 }
 
 let nextHost = 1
@@ -25,7 +25,7 @@ function v(id: string, spec: ViewSpec = {}): CandidateView {
     },
     effective: spec.state ?? 'up',
     priority: spec.priority ?? 0,
-    ...(spec.recovering !== undefined && { recovering: spec.recovering }),
+    ...(spec.recoveredAt !== undefined && { recoveredAt: spec.recoveredAt }),
   }
 }
 
@@ -64,12 +64,12 @@ describe('select: health and priority', () => {
       reason: 'priority 0: 2/3 up',
     },
     {
-      name: 'drain excluded, and planned: still healthy',
+      name: 'drain excluded, and planned: still healthy, with the short TTL',
       candidates: [v('a', { state: 'drain' }), v('b'), v('c')],
       ids: ['b', 'c'],
       outcome: 'healthy',
-      ttlSec: 30,
-      reason: 'priority 0: 2/2 up',
+      ttlSec: 5,
+      reason: 'priority 0: 2/2 up; draining 1',
     },
     {
       name: 'unknown excluded',
@@ -81,19 +81,19 @@ describe('select: health and priority', () => {
     },
     {
       name: 'recovering endpoint keeps the TTL short',
-      candidates: [v('a', { recovering: true }), v('b'), v('c')],
+      candidates: [v('a', { recoveredAt: 0 }), v('b'), v('c')],
       ids: ['a', 'b', 'c'],
       outcome: 'healthy',
       ttlSec: 5,
-      reason: 'priority 0: 3/3 up; recovering',
+      reason: 'priority 0: 3/3 up; recovering 1 until 1970-01-01T00:00:30.000Z',
     },
     {
-      name: 'recovering but drained: no effect',
-      candidates: [v('a', { recovering: true, state: 'drain' }), v('b'), v('c')],
+      name: 'recovering but drained: the drain counts',
+      candidates: [v('a', { recoveredAt: 0, state: 'drain' }), v('b'), v('c')],
       ids: ['b', 'c'],
       outcome: 'healthy',
-      ttlSec: 30,
-      reason: 'priority 0: 2/2 up',
+      ttlSec: 5,
+      reason: 'priority 0: 2/2 up; draining 1',
     },
     {
       name: 'standby only while the primary is up',
@@ -117,12 +117,12 @@ describe('select: health and priority', () => {
       reason: 'priority 1: 2/2 up; failed over from priority 0',
     },
     {
-      name: 'a fully drained primary is no failover',
+      name: 'a fully drained primary is no failover, but its drain shortens the TTL',
       candidates: [v('a', { state: 'drain' }), v('s', { priority: 1 })],
       ids: ['s'],
       outcome: 'healthy',
-      ttlSec: 30,
-      reason: 'priority 1: 1/1 up',
+      ttlSec: 5,
+      reason: 'priority 1: 1/1 up; draining 1',
     },
     {
       name: 'exactly at the panic threshold: no panic',
@@ -144,7 +144,7 @@ describe('select: health and priority', () => {
       ids: ['a', 'b', 'c', 'd'],
       outcome: 'panic',
       ttlSec: 5,
-      reason: 'priority 0: 1/4 up; below panic threshold 50%; panic: answering all 4',
+      reason: 'priority 0: 1/4 up; below panic threshold 50%; draining 1; panic: answering all 4',
     },
     {
       name: 'below 50 % spills to the standby instead of panicking',
@@ -246,9 +246,12 @@ describe('select: health and priority', () => {
   })
 
   it('a recovering primary shortens the standby TTL', () => {
-    const candidates = [v('p', { recovering: true }), v('s', { priority: 1 })]
+    const candidates = [v('p', { recoveredAt: 1000 }), v('s', { priority: 1 })]
     const selection = run(candidates, { priority: { failback: 'manual' } }, undefined, held, 2000)
-    expect(selection.reason).toBe('priority 1: 1/1 up; failed over from priority 0; recovering')
+    expect(selection.reason).toBe(
+      'priority 1: 1/1 up; failed over from priority 0; failback to priority 0 is manual; ' +
+        'recovering 1 until 1970-01-01T00:00:31.000Z',
+    )
   })
 })
 
@@ -370,8 +373,9 @@ describe('select: locality', () => {
     expect(selection.localityTier).toBe(tier)
     expect(ids(selection)).toEqual(expected)
     expect(selection.localityDependent).toBe(dependent)
-    const note = 'note' in rest ? `; ${rest.note}` : ''
-    expect(selection.reason.endsWith(`up${note}`)).toBe(true)
+    const note = 'note' in rest ? rest.note : undefined
+    expect(selection.steps.find((s) => s.step === 'locality')?.detail).toBe(note)
+    if (note !== undefined) expect(selection.reason.endsWith(`; ${note}`)).toBe(true)
   })
 
   it('a zone below the minimum share spills to the region', () => {

@@ -29,7 +29,7 @@ const { table } = buildAnswers({
     }),
   },
   localities: [],
-  health: () => ({ effective: 'up', recovering: false }),
+  health: () => ({ effective: 'up' }),
   priority: new Map(),
   serial: 1,
   rng: mathRng,
