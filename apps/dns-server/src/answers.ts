@@ -1,4 +1,4 @@
-import { mathRng } from '@nines/core'
+import { seededRng } from '@nines/core'
 import {
   buildAnswers,
   createQueryHandler,
@@ -23,8 +23,13 @@ export interface AnswerInput {
   readonly now: number
 }
 
-const unknown: EndpointHealthView = { effective: 'unknown', recovering: false }
+const unknown: EndpointHealthView = { effective: 'unknown' }
 
+/**
+ * Builds the table of `input`. The draws are seeded from the input, so the primary and every cluster
+ * worker build the same variants from the same input, and `/explain` (answered by the primary) shows
+ * what the workers serve.
+ */
 export function buildFrom(input: AnswerInput) {
   return buildAnswers({
     zones: input.config.dns.zones,
@@ -33,7 +38,7 @@ export function buildFrom(input: AnswerInput) {
     health: (pool, endpoint) => input.health[monitorId(pool, endpoint)] ?? unknown,
     priority: new Map(input.priority),
     serial: input.serial,
-    rng: mathRng,
+    rng: seededRng(input.now),
     now: input.now,
   })
 }

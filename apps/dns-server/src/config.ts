@@ -54,7 +54,7 @@ export type InstanceConfig = z.output<typeof instanceSchema>
 function unbuildable(config: Config): string | undefined {
   const ids = dnsTargets(config).map((target) => target.endpoint.id!)
   for (const effective of ['up', 'down'] as const) {
-    const health = Object.fromEntries(ids.map((id) => [id, { effective, recovering: false }]))
+    const health = Object.fromEntries(ids.map((id) => [id, { effective }]))
     try {
       buildFrom({ config, health, priority: [], serial: 0, now: Date.now() })
     } catch (error) {

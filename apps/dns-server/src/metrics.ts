@@ -69,6 +69,16 @@ export function exportDnsMetrics(sources: MetricsSources): {
   )
 
   const names = () => sources.snapshot()?.names ?? []
+  const states = ['healthy', 'degraded', 'panic', 'all-down'] as const
+  metrics.collectedGauge(
+    'name_state',
+    "1 for a dynamic name's state (healthy, degraded, panic, all-down), 0 for the others.",
+    ['name', 'state'],
+    () =>
+      names().flatMap((n) =>
+        states.map((state) => [{ name: n.name, state }, n.state === state ? 1 : 0] as const),
+      ),
+  )
   metrics.collectedGauge(
     'name_panic',
     '1 while a name answers in panic (below its panic threshold).',

@@ -2,6 +2,8 @@ import {
   DnsServer,
   QueryCounters,
   failback,
+  explain,
+  nameChanges,
   type EndpointHealthView,
   type PriorityState,
   type QueryCountersSnapshot,
@@ -11,13 +13,6 @@ import { dnsRoutes } from './admin.js'
 import { buildFrom, swappableHandler, type AnswerInput, type Snapshot } from './answers.js'
 import type { Config } from './config.js'
 import { exportDnsMetrics } from './metrics.js'
-
-/** An endpoint that came up this recently is still "recovering": answers keep the short TTL. */
-const recoveringMs = 30_000
-
-/** Came back after being down, as opposed to a first verdict or one restored at start-up. */
-const recovered = (reason: string): boolean =>
-  !reason.startsWith('first result') && !reason.startsWith('restored')
 
 /** Where answers are served from: this process's sockets, or cluster workers fed every new input. */
 export interface Serving {
@@ -46,11 +41,7 @@ export function dnsService(
   const inputFor = (config: Config): AnswerInput => {
     const now = clock.now()
     const health: Record<string, EndpointHealthView> = {}
-    for (const status of monitor.list()) {
-      const recovering =
-        status.effective === 'up' && now - status.since < recoveringMs && recovered(status.reason)
-      health[status.endpoint.id] = { effective: status.effective, recovering }
-    }
+    for (const status of monitor.list()) health[status.endpoint.id] = { effective: status.effective }
     return { config, health, priority: [...priority], serial, now }
   }
 
@@ -60,17 +51,23 @@ export function dnsService(
     const previous = snapshot
     snapshot = { config: input.config, table: built.table, names: built.names, builtAt: input.now }
     metrics.onRebuild(previous?.names, built.names)
+    logChanges(previous?.names, built.names)
     logger.debug({ reason, names: built.names.length }, 'answers rebuilt')
-    // Wake up again when a hold time or a recovering period ends, so TTLs and failback follow.
-    const wake = [
-      built.nextChangeAt,
-      ...monitor.list().map((s) => (s.effective === 'up' ? s.since + recoveringMs : 0)),
-    ]
-      .filter((at): at is number => at !== undefined && at > input.now)
-      .reduce((a, b) => Math.min(a, b), Infinity)
+    // Wake up again when a held failback falls due or a recovering window ends, so TTLs and failback follow.
     clearTimeout(rebuildTimer)
-    if (wake !== Infinity)
+    const wake = built.nextChangeAt
+    if (wake !== undefined && wake > input.now)
       rebuildTimer = setTimeout(() => rebuild('timer'), Math.min(wake - input.now + 5, 2 ** 31 - 1))
+  }
+
+  // Each name's move between healthy, degraded, panic and all-down (and in or out of fail-open), once.
+  const logChanges = (before: Snapshot['names'] | undefined, after: Snapshot['names']): void => {
+    for (const change of nameChanges(before, after)) {
+      const fields = { dnsName: change.name, from: change.from ?? null, to: change.to, reason: change.reason }
+      if (change.failedOpen) logger.warn(fields, 'name failed open: answering every endpoint, none is up')
+      else if (change.to === 'healthy' || change.from === undefined) logger.info(fields, 'name state changed')
+      else logger.warn(fields, 'name state changed')
+    }
   }
 
   const rebuild = (reason: string): void => {
@@ -120,6 +117,7 @@ export function dnsService(
         instance: ctx.instance,
         ready: ctx.ready,
         snapshot: () => snapshot,
+        explain: (question) => snapshot && explain(snapshot, question),
         failback: (name, to) => {
           const state = priority.get(name)
           if (!state) return false
