@@ -1,7 +1,7 @@
 import { RRType, Rcode } from '../wire/constants.js'
 import type { WireRecord } from '../wire/records.js'
 import { parentName, zoneOf } from '../zone/names.js'
-import { negativeDraft, prefixed, rrsetDraft, single } from './drafts.js'
+import { negativeDraft, ownedBy, prefixed, rrsetDraft, single } from './drafts.js'
 import type { DraftSet } from './types.js'
 import { wildcardOf, type NodeModel, type ZoneModel } from './zone-model.js'
 
@@ -53,7 +53,14 @@ function dataTypes(
   for (const [type, rrset] of node.rrsets)
     types.set(RRType[type], single(rrsetDraft(rrset, node.zone, ctx.nodes, chain)))
   for (const [type, set] of ctx.dynamic.get(node.name) ?? []) {
+    // SRV is computed for srv.services; the name itself answers it only when srv.enabled.
+    if (type === 'SRV' && node.dynamic?.config.srv.enabled === false) continue
     types.set(RRType[type], chain.length === 0 ? set : prefixed(set, chain))
+  }
+  const srv = node.srvOf && ctx.dynamic.get(node.srvOf.name)?.get('SRV')
+  if (srv !== undefined) {
+    const owned = ownedBy(srv, node.name)
+    types.set(RRType.SRV, chain.length === 0 ? owned : prefixed(owned, chain))
   }
   return types
 }

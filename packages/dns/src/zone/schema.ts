@@ -100,6 +100,18 @@ export const nsSchema = z.strictObject({
   addresses: z.array(address).default([]),
 })
 
+/** `_service._proto` (RFC 2782, RFC 6335 §5.1: a service name of 1-15 letters, digits and hyphens). */
+export const serviceSchema = z
+  .string()
+  .transform((value) => value.replace(/\.$/, '').toLowerCase())
+  .refine(
+    (value) => /^_[a-z0-9](?:[a-z0-9-]{0,13}[a-z0-9])?\._[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(value),
+    {
+      message:
+        'expected _service._proto such as _http._tcp (a service name of 1-15 letters, digits or hyphens)',
+    },
+  )
+
 /** A name answered from a pool (A, AAAA and SRV) through a selection policy. */
 export const dynamicNameSchema = z
   .strictObject({
@@ -107,11 +119,26 @@ export const dynamicNameSchema = z
     policy: policySchema.prefault({}),
     /** Answered when all endpoints are down and `policy.allDown` is `backup`, with the degraded TTL. */
     backup: z.array(address).default([]),
+    /**
+     * SRV answers from the pool: one record per chosen endpoint (priority, weight, port of the
+     * endpoint; target its `host`, else `<endpoint name or index>.<name>`, whose address the table
+     * serves). `services` are the RFC 2782 owners clients ask, `_http._tcp` answering at
+     * `_http._tcp.<name>`; `enabled` also answers at the name itself (Consul style). `srv: [_http._tcp]`
+     * is short for `{ enabled: false, services: [_http._tcp] }`.
+     */
     srv: z
-      .strictObject({
-        /** SRV at the name itself: targets are each endpoint's `host`, else `<endpoint name or index>.<name>`. */
-        enabled: z.boolean().default(true),
-      })
+      .preprocess(
+        (value) => (Array.isArray(value) ? { enabled: false, services: value } : value),
+        z.strictObject({
+          enabled: z.boolean().default(true),
+          services: z
+            .array(serviceSchema)
+            .default([])
+            .refine((services) => new Set(services).size === services.length, {
+              message: 'expected each service once',
+            }),
+        }),
+      )
       .prefault({}),
   })
   .superRefine((name, ctx) => {
