@@ -11,7 +11,7 @@ import { listenUdp, type UdpListener } from './udp.js'
 export interface DnsServerOptions {
   handler: QueryHandler
   logger?: Logger
-  /** Defaults: maxConnections 256, idleTimeoutMs 10 000. */
+  /** tcpOptionsSchema; defaults: maxConnections 256, maxConnectionsPerSource 16, idleTimeoutMs 10 000, messageTimeoutMs 3 000. */
   tcp?: Partial<TcpOptions>
   /** Per-source response rate limiting for UDP (rrlSchema); off unless `enabled`. */
   rrl?: RrlOptions
@@ -47,6 +47,7 @@ export class DnsServer {
   private readonly rrl: ResponseRateLimiter | undefined
   private readonly socketBufferBytes: number | undefined
   private readonly connections = new Set<Socket>()
+  private readonly perSource = new Map<string, number>()
   private readonly listeners: (UdpListener | TcpListener)[] = []
   private closed = false
 
@@ -124,6 +125,7 @@ export class DnsServer {
       counters: this.counters,
       logger: this.logger,
       connections: this.connections,
+      perSource: this.perSource,
     }
     for (let attempt = 1; ; attempt++) {
       let udp: UdpListener

@@ -7,9 +7,13 @@ export interface SocketCountersSnapshot {
   tcpAccepted: number
   /** Closed at once because `maxConnections` were open. */
   tcpRejected: number
+  /** Closed at once because `maxConnectionsPerSource` were open from the client's address. */
+  tcpRejectedPerSource: number
   /** Open now (a gauge). */
   tcpOpen: number
   tcpIdleTimeouts: number
+  /** Closed because a message begun was not complete within `messageTimeoutMs`. */
+  tcpMessageTimeouts: number
   /** Closed because a frame declared fewer than 12 bytes. */
   tcpBadFrames: number
   tcpErrors: number
@@ -24,8 +28,10 @@ export class SocketCounters implements SocketCountersSnapshot {
   udpBadSourcePort = 0
   tcpAccepted = 0
   tcpRejected = 0
+  tcpRejectedPerSource = 0
   tcpOpen = 0
   tcpIdleTimeouts = 0
+  tcpMessageTimeouts = 0
   tcpBadFrames = 0
   tcpErrors = 0
   rrlDropped = 0
@@ -37,8 +43,10 @@ export class SocketCounters implements SocketCountersSnapshot {
       udpBadSourcePort: this.udpBadSourcePort,
       tcpAccepted: this.tcpAccepted,
       tcpRejected: this.tcpRejected,
+      tcpRejectedPerSource: this.tcpRejectedPerSource,
       tcpOpen: this.tcpOpen,
       tcpIdleTimeouts: this.tcpIdleTimeouts,
+      tcpMessageTimeouts: this.tcpMessageTimeouts,
       tcpBadFrames: this.tcpBadFrames,
       tcpErrors: this.tcpErrors,
       rrlDropped: this.rrlDropped,
