@@ -10,6 +10,11 @@ import { listenUdp, type UdpListener } from './udp.js'
 
 export interface DnsServerOptions {
   handler: QueryHandler
+  /**
+   * Where the socket layer counts; pass the handler's `queryCounters.socket` so that one snapshot
+   * (summed across cluster workers) carries both. Default: counters of its own.
+   */
+  counters?: SocketCounters
   logger?: Logger
   /** tcpOptionsSchema; defaults: maxConnections 256, maxConnectionsPerSource 16, idleTimeoutMs 10 000, messageTimeoutMs 3 000. */
   tcp?: Partial<TcpOptions>
@@ -39,8 +44,8 @@ const PORT_ZERO_ATTEMPTS = 8
  * one QueryHandler. Socket errors are logged and counted, never thrown.
  */
 export class DnsServer {
-  /** Socket-layer counters; query counters belong to the handler. */
-  readonly counters = new SocketCounters()
+  /** Socket-layer counters (`options.counters` when given); query counters belong to the handler. */
+  readonly counters: SocketCounters
   private readonly handler: QueryHandler
   private readonly logger: Logger
   private readonly tcpOptions: TcpOptions
@@ -56,6 +61,7 @@ export class DnsServer {
       throw new InvalidArgumentError('handler: expected a function from createQueryHandler')
     }
     this.handler = options.handler
+    this.counters = options.counters ?? new SocketCounters()
     this.logger = options.logger ?? noopLogger
     const tcp = tcpOptionsSchema.safeParse(options.tcp ?? {})
     if (!tcp.success) {

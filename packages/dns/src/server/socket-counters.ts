@@ -17,10 +17,27 @@ export interface SocketCountersSnapshot {
   /** Closed because a frame declared fewer than 12 bytes. */
   tcpBadFrames: number
   tcpErrors: number
+  /** Responses the RRL dropped (not sent). */
   rrlDropped: number
-  /** Limited responses sent as an empty TC=1 answer instead. */
+  /** Limited responses sent as an empty TC=1 answer instead: the truncations RRL causes (not in `truncated`). */
   rrlSlipped: number
 }
+
+/** Every field of SocketCountersSnapshot, in order: for exporters and for summing. */
+export const SOCKET_COUNTER_NAMES = [
+  'udpErrors',
+  'udpBadSourcePort',
+  'tcpAccepted',
+  'tcpRejected',
+  'tcpRejectedPerSource',
+  'tcpOpen',
+  'tcpIdleTimeouts',
+  'tcpMessageTimeouts',
+  'tcpBadFrames',
+  'tcpErrors',
+  'rrlDropped',
+  'rrlSlipped',
+] as const satisfies readonly (keyof SocketCountersSnapshot)[]
 
 /** Counters of the socket layer; the query counters live in QueryCounters. */
 export class SocketCounters implements SocketCountersSnapshot {
@@ -36,6 +53,11 @@ export class SocketCounters implements SocketCountersSnapshot {
   tcpErrors = 0
   rrlDropped = 0
   rrlSlipped = 0
+
+  /** Adds a snapshot (a worker's) into these counters. */
+  add(other: Partial<SocketCountersSnapshot>): void {
+    for (const key of SOCKET_COUNTER_NAMES) this[key] += other[key] ?? 0
+  }
 
   snapshot(): SocketCountersSnapshot {
     return {
