@@ -7,6 +7,13 @@ export {
   type QueryCountersSnapshot,
   type RcodeName,
 } from './counters.js'
+export {
+  compileIdentity,
+  identitySchema,
+  type Identity,
+  type IdentityOptions,
+  type IdentityOptionsInput,
+} from './identity.js'
 export { createQueryHandler, type QueryHandlerOptions, type QuerySample } from './handler.js'
 export {
   formatListenAddress,

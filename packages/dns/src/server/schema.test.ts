@@ -45,6 +45,7 @@ describe('serverOptionsSchema', () => {
         ipv6Prefix: 56,
         maxPrefixes: 100_000,
       },
+      identity: { nsid: false, chaos: false },
     })
   })
 

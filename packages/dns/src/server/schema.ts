@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { maxUdpPayloadSchema } from '../wire/index.js'
+import { identitySchema } from './identity.js'
 import { listenAddressSchema } from './listen-address.js'
 import { rrlSchema } from './rrl.js'
 import { DEFAULT_TCP_OPTIONS } from './tcp.js'
@@ -26,6 +27,8 @@ export const serverOptionsSchema = z.strictObject({
   maxUdpPayload: maxUdpPayloadSchema,
   tcp: tcpOptionsSchema.prefault({}),
   rrl: rrlSchema.prefault({}),
+  /** NSID and CHAOS identity answers (off by default); pass to createQueryHandler({ identity }). */
+  identity: identitySchema.prefault({}),
 })
 
 export type ServerOptionsInput = z.input<typeof serverOptionsSchema>
