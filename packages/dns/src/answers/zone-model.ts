@@ -3,6 +3,7 @@ import type { PoolConfig } from '@nines/health'
 import type { WireRecord, WireRecordType } from '../wire/records.js'
 import { isWithin, ownerFqdn, parentName, zoneOf } from '../zone/names.js'
 import type { DnsZone, DnsZones, DynamicName, StaticRecord } from '../zone/schema.js'
+import { zoneSerial } from '../zone/serial.js'
 import { srvTargets } from './srv-targets.js'
 
 export interface ZoneModel {
@@ -35,14 +36,15 @@ export interface ZoneNodes {
 }
 
 /**
- * Every owner name of every DNS zone with its static data: SOA and NS at the apex, glue at in-zone
+ * Every owner name of every DNS zone with its static data (the SOA serial: `soa.serial`, else
+ * `serial`, else zoneSerial of the DNS zone's content): SOA and NS at the apex, glue at in-zone
  * NS names, the configured records, the addresses of SRV targets that answers synthesize (unless the
  * name has addresses of its own), and empty non-terminals. Assumes checkZoneReferences found nothing.
  */
 export function zoneNodes(
   zones: DnsZones,
   pools: Readonly<Record<string, PoolConfig>>,
-  serial: number,
+  serial: number | undefined,
 ): ZoneNodes {
   const origins = new Set(Object.keys(zones))
   const zoneModels = new Map<string, ZoneModel>()
@@ -57,7 +59,7 @@ export function zoneNodes(
   }
 
   for (const [origin, config] of Object.entries(zones)) {
-    const zone = zoneModel(origin, config, serial)
+    const zone = zoneModel(origin, config, serial ?? zoneSerial(origin, config, pools))
     zoneModels.set(origin, zone)
     const apex = nodeAt(origin, zone)
     add(apex, zone.soa)

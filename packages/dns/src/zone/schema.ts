@@ -83,7 +83,10 @@ export const soaSchema = z.strictObject({
   mname: hostName.optional(),
   /** The administrator's mailbox; defaults to `hostmaster.<origin>`. */
   rname: mailbox.optional(),
-  /** Defaults to the `serial` the builder is given: the daemon passes the config load time in seconds. */
+  /**
+   * Kept as written when set. Otherwise zoneSerial: a hash of this DNS zone's data and of the pools it
+   * answers from, equal on every instance for equal configuration and changed by any change to them.
+   */
   serial: z.number().int().min(0).max(4_294_967_295).optional(),
   refreshSec: ttlSec.default(3600),
   retrySec: ttlSec.default(600),
