@@ -107,7 +107,7 @@ describe('dnsZonesSchema', () => {
     ],
     [
       { 'nines.test': { ns: [{ name: 'a.test' }], names: { app: { pool: 'app', srv: ['http.tcp'] } } } },
-      'nines.test.names.app.srv.services.0',
+      'nines.test.names.app.srv.0',
       'expected _service._proto such as _http._tcp (a service name of 1-15 letters, digits or hyphens)',
     ],
     [
@@ -118,7 +118,7 @@ describe('dnsZonesSchema', () => {
         },
       },
       'nines.test.names.app.srv.services.0',
-      undefined,
+      'expected _service._proto such as _http._tcp (a service name of 1-15 letters, digits or hyphens)',
     ],
     [
       {
@@ -127,8 +127,13 @@ describe('dnsZonesSchema', () => {
           names: { app: { pool: 'app', srv: ['_http._tcp', '_HTTP._tcp'] } },
         },
       },
-      'nines.test.names.app.srv.services',
-      'expected each service once',
+      'nines.test.names.app.srv.1',
+      '_http._tcp is listed twice',
+    ],
+    [
+      { 'nines.test': { ns: [{ name: 'a.test' }], names: { app: { pool: 'app', srv: true } } } },
+      'nines.test.names.app.srv',
+      'expected a list of services such as [_http._tcp], or { enabled, services }',
     ],
     [
       {

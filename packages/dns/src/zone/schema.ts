@@ -103,17 +103,10 @@ export const nsSchema = z.strictObject({
   addresses: z.array(address).default([]),
 })
 
-/** `_service._proto` (RFC 2782, RFC 6335 §5.1: a service name of 1-15 letters, digits and hyphens). */
-export const serviceSchema = z
-  .string()
-  .transform((value) => value.replace(/\.$/, '').toLowerCase())
-  .refine(
-    (value) => /^_[a-z0-9](?:[a-z0-9-]{0,13}[a-z0-9])?\._[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(value),
-    {
-      message:
-        'expected _service._proto such as _http._tcp (a service name of 1-15 letters, digits or hyphens)',
-    },
-  )
+// The SRV settings written as a bare list; their problems are reported at `srv[i]`, not `srv.services[i]`.
+const shorthand = new WeakSet<object>()
+const SERVICE = /^_[a-z0-9](?:[a-z0-9-]{0,13}[a-z0-9])?\._[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/
+const serviceText = z.string().transform((value) => value.replace(/\.$/, '').toLowerCase())
 
 /** A name answered from a pool (A, AAAA and SRV) through a selection policy. */
 export const dynamicNameSchema = z
@@ -130,21 +123,31 @@ export const dynamicNameSchema = z
      * is short for `{ enabled: false, services: [_http._tcp] }`.
      */
     srv: z
-      .preprocess(
-        (value) => (Array.isArray(value) ? { enabled: false, services: value } : value),
-        z.strictObject({
-          enabled: z.boolean().default(true),
-          services: z
-            .array(serviceSchema)
-            .default([])
-            .refine((services) => new Set(services).size === services.length, {
-              message: 'expected each service once',
-            }),
-        }),
+      .union(
+        [
+          z.array(serviceText).transform((list) => {
+            const srv = { enabled: false, services: list }
+            shorthand.add(srv)
+            return srv
+          }),
+          z.strictObject({ enabled: z.boolean().default(true), services: z.array(serviceText).default([]) }),
+        ],
+        { error: 'expected a list of services such as [_http._tcp], or { enabled, services }' },
       )
       .prefault({}),
   })
   .superRefine((name, ctx) => {
+    const seen = new Set<string>()
+    name.srv.services.forEach((service, i) => {
+      const path = shorthand.has(name.srv) ? ['srv', i] : ['srv', 'services', i]
+      const message = !SERVICE.test(service)
+        ? 'expected _service._proto such as _http._tcp (a service name of 1-15 letters, digits or hyphens)'
+        : seen.has(service)
+          ? `${service} is listed twice`
+          : undefined
+      seen.add(service)
+      if (message !== undefined) ctx.addIssue({ code: 'custom', path, input: service, message })
+    })
     if (name.policy.allDown === 'backup' && name.backup.length === 0) {
       ctx.addIssue({
         code: 'custom',
