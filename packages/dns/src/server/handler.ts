@@ -178,7 +178,11 @@ export function createQueryHandler(options: QueryHandlerOptions): QueryHandler {
       if (isQueryProblem(parsed) && parsed.problem === 'slow') {
         parsed = slowParse(msg)
         if (chaos !== undefined && !isQueryProblem(parsed) && parsed.qclass === RRClass.CH) {
-          fixed = parsed.qtype === RRType.TXT ? chaos.get(parsed.qnameKey) : undefined
+          // TXT, or ANY (RFC 8482: one RRset), as NSD answers them.
+          fixed =
+            parsed.qtype === RRType.TXT || parsed.qtype === RRType.ANY
+              ? chaos.get(parsed.qnameKey)
+              : undefined
         }
       }
       reply = isQueryProblem(parsed)

@@ -76,6 +76,10 @@ describe('identity configured: NSID and CHAOS as NSD and Knot answer them', () =
     expect(out).toMatch(new RegExp(`^${name}\\.\\s+0\\s+CH\\s+TXT\\s+"${text}"$`, 'm'))
   })
 
+  it('ANY CH at an identity name gets the TXT, as NSD answers it', async () => {
+    expect(await dig(port(), 'id.server', 'ANY', 'CH')).toMatch(/^id\.server\.\s+0\s+CH\s+TXT\s+"ns1\.fra"$/m)
+  })
+
   it('other CHAOS names and types are REFUSED, as before', async () => {
     expect(await dig(port(), 'id.server', 'A', 'CH')).toMatch(/status: REFUSED/)
     expect(await dig(port(), 'authors.bind', 'TXT', 'CH')).toMatch(/status: REFUSED/)

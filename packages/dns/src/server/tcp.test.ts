@@ -5,6 +5,7 @@ import { RRType, encodeQuery } from '../wire/index.js'
 import { QueryCounters } from './counters.js'
 import { createQueryHandler } from './handler.js'
 import { DnsServer, type DnsServerOptions } from './server.js'
+import { sourceKey } from './tcp.js'
 import { APP, APP_V4, BIG, BIG_COUNT, framed, tcpExchange, testResolver, until } from './testing.js'
 
 const HOST = '127.0.0.1'
@@ -225,5 +226,11 @@ describe('TCP', () => {
     await until(() => server.counters.tcpOpen === 0, 5000, 'all closed')
     const again = await tcpExchange(HOST, port, [framed(encodeQuery({ id: 92, name: APP }))], { frames: 1 })
     expect(ids(again.frames)).toEqual([92])
+  })
+
+  it('counts sources by IPv4 address and by IPv6 /64', () => {
+    expect(sourceKey('192.0.2.1', 4)).toBe('192.0.2.1')
+    expect(sourceKey('2001:db8:1:2::1', 6)).toBe(sourceKey('2001:db8:1:2:ffff::9', 6))
+    expect(sourceKey('2001:db8:1:2::1', 6)).not.toBe(sourceKey('2001:db8:1:3::1', 6))
   })
 })

@@ -1,5 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net'
 import type { Logger } from '@nines/core'
+import { parseIPv6 } from '../wire/index.js'
 import { FrameReader } from './framing.js'
 import type { ListenAddress } from './listen-address.js'
 import type { SocketCounters } from './socket-counters.js'
@@ -20,8 +21,8 @@ export interface TcpOptions {
   /** Open connections across all TCP listeners; one more is closed at once. Default 256. */
   maxConnections: number
   /**
-   * Open connections from one client address; one more is closed at once, so a few sources cannot
-   * take every slot (RFC 7766 §10). Default 16.
+   * Open connections from one client address (IPv4) or /64 (IPv6); one more is closed at once, so a
+   * few sources cannot take every slot (RFC 7766 §10). Default 16.
    */
   maxConnectionsPerSource: number
   /** A connection with no traffic for this long is closed (RFC 7766 §6.2.3). Default 10 s. */
@@ -71,7 +72,7 @@ export function listenTcp(
       socket.destroy()
       return
     }
-    const source = socket.remoteAddress ?? ''
+    const source = sourceKey(socket.remoteAddress ?? '', address.family)
     const fromSource = perSource.get(source) ?? 0
     if (fromSource >= options.maxConnectionsPerSource) {
       counters.tcpRejectedPerSource++
@@ -188,6 +189,16 @@ function serveConnection(socket: Socket, family: 4 | 6, options: TcpListenerOpti
     reader.reset()
     if (!closing) socket.end()
   })
+}
+
+/**
+ * What maxConnectionsPerSource counts by: an IPv4 address, or an IPv6 /64 (one host usually holds a
+ * whole /64, so counting single IPv6 addresses would cap nothing).
+ */
+export function sourceKey(address: string, family: 4 | 6): string {
+  if (family === 4) return address
+  const bytes = parseIPv6(address)
+  return bytes === null ? address : `${bytes.toString('hex', 0, 8)}/64`
 }
 
 function frame(reply: Buffer): Buffer {
