@@ -128,7 +128,11 @@ describe('TCP', () => {
   it('stops reading from a client that does not read its answers, and catches up when it does', async () => {
     const resolver = testResolver()
     const counters = new QueryCounters()
-    server = new DnsServer({ handler: createQueryHandler({ resolver: () => resolver, counters }) })
+    // A short message deadline: our own pause must not count against the client.
+    server = new DnsServer({
+      handler: createQueryHandler({ resolver: () => resolver, counters }),
+      tcp: { messageTimeoutMs: 100 },
+    })
     const port = (await server.listen([`${HOST}:0`]))[0]!.port
     const count = 20_000 // ~32 MB of answers: more than loopback socket buffers hold
     const socket = await open(port)
@@ -163,6 +167,7 @@ describe('TCP', () => {
     socket.resume()
     await until(() => received === count, 20_000, 'every answer')
     expect(counters.tcp).toBe(count)
+    expect(server.counters.tcpMessageTimeouts).toBe(0)
     socket.destroy()
   })
 

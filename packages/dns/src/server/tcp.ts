@@ -179,6 +179,10 @@ function serveConnection(socket: Socket, family: 4 | 6, options: TcpListenerOpti
     // A client that pipelines without reading must not grow our write buffer without bound.
     if (socket.writableNeedDrain) {
       socket.pause()
+      // The wait is ours, not the client's: its message gets a fresh deadline once we read again.
+      clearTimeout(deadline)
+      deadline = undefined
+      startedAt = 0
       socket.once('drain', () => socket.resume())
     }
   })
