@@ -1,18 +1,21 @@
 import { Resolver } from 'node:dns/promises'
+import { connect, type Socket } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { deployment } from './deployment.js'
-import { dig, startDns, type RunningDns } from './harness.js'
+import { deployment, fastTcpCheck } from './deployment.js'
+import { dig, freePort, startDns, waitFor, type RunningDns } from './harness.js'
 
 const many = Array.from({ length: 60 }, (_, i) => ({ name: 'many', type: 'A', data: `192.0.2.${i + 1}` }))
 
 describe('protocol', () => {
   let dns: RunningDns
   beforeAll(async () => {
-    dns = await startDns((ports) =>
-      deployment(
+    const closed = await freePort() // nothing listens: the endpoint is down, answers fail open
+    dns = await startDns((ports) => {
+      const config = deployment(
         ports,
-        {},
+        { app: { check: fastTcpCheck, endpoints: [{ name: 'a', address: '127.0.0.1', port: closed }] } },
         {
+          names: { app: { pool: 'app', srv: ['_http._tcp'] } },
           soa: { minimumSec: 60, ttlSec: 3600 },
           records: [
             { name: 'www', type: 'A', data: '192.0.2.1' },
@@ -23,11 +26,15 @@ describe('protocol', () => {
             { name: 'child', type: 'NS', data: 'ns.child.e2e.test' },
             { name: 'ns.child', type: 'A', data: '192.0.2.53' },
             { name: '*.apps', type: 'A', data: '192.0.2.90' },
+            { name: 'to-child', type: 'CNAME', data: 'www.child.e2e.test' },
+            { name: 'to-glue', type: 'CNAME', data: 'ns.child.e2e.test' },
             ...many,
           ],
         },
-      ),
-    )
+      ) as { instances: { test: { dns: Record<string, unknown> } } }
+      config.instances.test.dns.tcp = { messageTimeoutMs: 500, maxConnectionsPerSource: 4 }
+      return config
+    })
   })
   afterAll(async () => {
     await dns?.stop()
@@ -108,5 +115,65 @@ describe('protocol', () => {
     expect(edns.raw).toMatch(/EDNS: version: 0/)
     expect(edns.raw).toMatch(/udp: 1232/)
     expect((await dig(dns.port, 'www.e2e.test', '+edns=1', '+noednsneg')).status).toBe('BADVERS')
+  })
+
+  it('a CNAME into a delegation: the CNAME, authoritative, then the referral (RFC 1034 §4.3.2 3b), as NSD and Knot', async () => {
+    for (const [name, target] of [
+      ['to-child.e2e.test', 'www.child.e2e.test.'],
+      ['to-glue.e2e.test', 'ns.child.e2e.test.'],
+    ]) {
+      const answer = await dig(dns.port, name!, 'A', '+norec')
+      expect(answer.status).toBe('NOERROR')
+      expect(answer.flags).toContain('aa')
+      expect(answer.answers).toEqual([{ name: `${name}.`, ttl: 3600, type: 'CNAME', data: target }])
+      expect(answer.authority).toEqual([
+        { name: 'child.e2e.test.', ttl: 3600, type: 'NS', data: 'ns.child.e2e.test.' },
+      ])
+      expect(answer.additional.filter((r) => r.type === 'A').map((r) => r.data)).toEqual(['192.0.2.53'])
+    }
+  })
+
+  it('answers SRV at _service._proto.<name>, its target addresses with the same TTL', async () => {
+    const srv = await dig(dns.port, '_http._tcp.app.e2e.test', 'SRV')
+    expect(srv.status).toBe('NOERROR')
+    expect(srv.answers).toHaveLength(1)
+    expect(srv.answers[0]).toMatchObject({ name: '_http._tcp.app.e2e.test.', type: 'SRV' })
+    expect(srv.answers[0]!.data).toMatch(/^0 1 \d+ a\.app\.e2e\.test\.$/)
+    const addresses = srv.additional.filter((r) => r.type === 'A')
+    expect(addresses).toEqual([
+      { name: 'a.app.e2e.test.', ttl: srv.answers[0]!.ttl, type: 'A', data: '127.0.0.1' },
+    ])
+    // srv: [_http._tcp] answers there only.
+    expect((await dig(dns.port, 'app.e2e.test', 'SRV')).answers).toEqual([])
+  })
+
+  it('answers FORMERR with an OPT to a query with an OPT and no question (dig +header-only)', async () => {
+    const formerr = await dig(dns.port, '+header-only', 'www.e2e.test')
+    expect(formerr.status).toBe('FORMERR')
+    expect(formerr.raw).toMatch(/EDNS: version: 0/)
+  })
+
+  it('TCP: closes a client that trickles a message; caps connections per source, others still served', async () => {
+    const open = () =>
+      new Promise<Socket>((resolve, reject) => {
+        const socket = connect({ host: '127.0.0.1', port: dns.port }, () => resolve(socket))
+        socket.on('error', () => undefined)
+        socket.once('error', reject)
+      })
+    // One byte of a length prefix, then nothing: closed after messageTimeoutMs (500 ms), not idleTimeoutMs.
+    const trickler = await open()
+    let closed = false
+    trickler.once('close', () => (closed = true))
+    trickler.write(Buffer.from([0]))
+    await waitFor(() => closed, 5000)
+    // Four held from 127.0.0.1 (the cap), a fifth closed at once; dig from 127.0.0.2 is still served.
+    const held = await Promise.all([open(), open(), open(), open()])
+    const fifth = await open()
+    let fifthClosed = false
+    fifth.once('close', () => (fifthClosed = true))
+    await waitFor(() => fifthClosed, 5000)
+    const served = await dig(dns.port, 'www.e2e.test', '+tcp', '-b', '127.0.0.2')
+    expect(served.answers.map((a) => a.data)).toEqual(['192.0.2.1'])
+    held.forEach((socket) => socket.destroy())
   })
 })

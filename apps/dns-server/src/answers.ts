@@ -19,7 +19,6 @@ export interface AnswerInput {
   readonly config: Config
   readonly health: Readonly<Record<string, EndpointHealthView>>
   readonly priority: readonly (readonly [string, PriorityState])[]
-  readonly serial: number
   readonly now: number
 }
 
@@ -37,7 +36,6 @@ export function buildFrom(input: AnswerInput) {
     localities: input.config.dns.localities,
     health: (pool, endpoint) => input.health[monitorId(pool, endpoint)] ?? unknown,
     priority: new Map(input.priority),
-    serial: input.serial,
     rng: seededRng(input.now),
     now: input.now,
   })
@@ -63,9 +61,11 @@ export function swappableHandler(options: {
 }) {
   const make = (config: Config): QueryHandler => {
     const share = config.log.queryLogSample
+    const { dns } = options.instance(config)
     return createQueryHandler({
       resolver: options.table,
-      maxUdpPayload: options.instance(config).dns.maxUdpPayload,
+      maxUdpPayload: dns.maxUdpPayload,
+      identity: dns.identity,
       counters: options.counters,
       logger: options.logger,
       ...(share > 0 && {

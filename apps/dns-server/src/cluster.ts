@@ -56,7 +56,13 @@ export function runDnsWorker(instance: string, parent: Logger): { stop(): Promis
       config = input.config
       if (server) return
       const { dns } = instanceOf(input.config, instance)
-      server = new DnsServer({ handler: handler.handler, logger, tcp: dns.tcp, rrl: dns.rrl })
+      server = new DnsServer({
+        handler: handler.handler,
+        logger,
+        tcp: dns.tcp,
+        rrl: dns.rrl,
+        counters: counters.socket,
+      })
       logger.info({ dns: await server.listen(dns.listen) }, 'worker serving')
     },
   })

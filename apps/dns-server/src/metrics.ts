@@ -68,6 +68,52 @@ export function exportDnsMetrics(sources: MetricsSources): {
     },
   )
 
+  // The socket layer: what limits and rate limiting did, which no response counter shows.
+  const socket = () => counters().socket
+  metrics.collectedCounter(
+    'rrl_dropped_total',
+    'Responses the rate limiter dropped.',
+    [],
+    () => socket().rrlDropped,
+  )
+  metrics.collectedCounter(
+    'rrl_slipped_total',
+    'Rate-limited responses sent empty with TC=1 (the truncations RRL causes).',
+    [],
+    () => socket().rrlSlipped,
+  )
+  metrics.collectedCounter('tcp_accepted_total', 'TCP connections accepted.', [], () => socket().tcpAccepted)
+  metrics.collectedCounter(
+    'tcp_rejected_total',
+    'TCP connections closed at once, by limit.',
+    ['reason'],
+    () => [
+      [{ reason: 'max_connections' }, socket().tcpRejected] as const,
+      [{ reason: 'per_source' }, socket().tcpRejectedPerSource] as const,
+    ],
+  )
+  metrics.collectedCounter(
+    'tcp_closed_total',
+    'TCP connections the server closed, by cause.',
+    ['reason'],
+    () => [
+      [{ reason: 'idle' }, socket().tcpIdleTimeouts] as const,
+      [{ reason: 'message_timeout' }, socket().tcpMessageTimeouts] as const,
+      [{ reason: 'bad_frame' }, socket().tcpBadFrames] as const,
+    ],
+  )
+  metrics.collectedGauge('tcp_open', 'TCP connections open now.', [], () => [[{}, socket().tcpOpen] as const])
+  metrics.collectedCounter('tcp_errors_total', 'TCP socket errors.', [], () => socket().tcpErrors)
+  metrics.collectedCounter(
+    'udp_errors_total',
+    'UDP socket errors and failed sends; datagrams from source port 0.',
+    ['reason'],
+    () => [
+      [{ reason: 'error' }, socket().udpErrors] as const,
+      [{ reason: 'bad_source_port' }, socket().udpBadSourcePort] as const,
+    ],
+  )
+
   const names = () => sources.snapshot()?.names ?? []
   const states = ['healthy', 'degraded', 'panic', 'all-down'] as const
   metrics.collectedGauge(

@@ -4,6 +4,7 @@ import {
   failback,
   explain,
   nameChanges,
+  zoneSerial,
   type EndpointHealthView,
   type PriorityState,
   type QueryCountersSnapshot,
@@ -32,7 +33,6 @@ export function dnsService(
   serving?: (snapshot: () => Snapshot | undefined) => Serving,
 ): DaemonService<Config> {
   const { monitor, clock, logger } = ctx
-  const serial = Math.floor(Date.now() / 1000)
   let priority = new Map<string, PriorityState>()
   let snapshot: Snapshot | undefined
   let rebuildTimer: NodeJS.Timeout | undefined
@@ -42,7 +42,7 @@ export function dnsService(
     const now = clock.now()
     const health: Record<string, EndpointHealthView> = {}
     for (const status of monitor.list()) health[status.endpoint.id] = { effective: status.effective }
-    return { config, health, priority: [...priority], serial, now }
+    return { config, health, priority: [...priority], now }
   }
 
   const install = (input: AnswerInput, built: ReturnType<typeof buildFrom>, reason: string): void => {
@@ -135,16 +135,27 @@ export function dnsService(
       if (!ctx.ready()) return
       const { input, built } = prepared as { input: AnswerInput; built: ReturnType<typeof buildFrom> }
       install(input, built, 'config reloaded')
+      logger.info({ serials: serials(config) }, 'answers of the new configuration served')
     },
     serve: async () => {
       rebuild('start')
-      return { ...(await out.serve()), serial }
+      return { ...(await out.serve()), serials: serials(ctx.config()) }
     },
     stop: async () => {
       clearTimeout(rebuildTimer)
       await out.stop()
     },
   }
+}
+
+/** Each DNS zone's SOA serial: equal on every instance that runs the same configuration. */
+function serials(config: Config): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(config.dns.zones).map(([origin, zone]) => [
+      origin,
+      zone.soa.serial ?? zoneSerial(origin, zone, config.pools),
+    ]),
+  )
 }
 
 /** One process answers on its own sockets. */
@@ -159,6 +170,7 @@ function localServing(
     logger: ctx.logger.child({ component: 'dns' }),
     tcp: instance.dns.tcp,
     rrl: instance.dns.rrl,
+    counters: counters.socket,
   })
   return {
     counters: () => counters.snapshot(),

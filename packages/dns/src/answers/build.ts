@@ -25,7 +25,10 @@ export function buildAnswers(input: BuildInput): BuiltAnswers {
   if (!Number.isInteger(variantsPerKey) || variantsPerKey < 1 || variantsPerKey > 64) {
     throw new InvalidArgumentError(`variantsPerKey: expected an integer 1..64, got ${variantsPerKey}`)
   }
-  if (!Number.isInteger(input.serial) || input.serial < 0 || input.serial > 0xffffffff) {
+  if (
+    input.serial !== undefined &&
+    (!Number.isInteger(input.serial) || input.serial < 0 || input.serial > 0xffffffff)
+  ) {
     throw new InvalidArgumentError(`serial: expected an integer 0..4294967295, got ${input.serial}`)
   }
   const problems = checkZoneReferences(input.zones, new Set(Object.keys(input.pools)))

@@ -44,12 +44,14 @@ export function referralDraft(cut: NodeModel, nodes: ReadonlyMap<string, NodeMod
 
 /**
  * A and AAAA records of the names NS, MX and SRV records point at, when those names lie in the same
- * DNS zone (in bailiwick): glue for NS answers, target addresses for SRV (RFC 2782) and MX.
+ * DNS zone (in bailiwick): glue for NS answers, target addresses for SRV (RFC 2782) and MX. With
+ * `ttlSec` (a dynamic answer's), every one carries that TTL instead of its own.
  */
 export function additionalFor(
   records: readonly WireRecord[],
   zone: ZoneModel,
   nodes: ReadonlyMap<string, NodeModel>,
+  ttlSec?: number,
 ): WireRecord[] {
   const out: WireRecord[] = []
   const seen = new Set<string>()
@@ -68,7 +70,7 @@ export function additionalFor(
     if (node === undefined || node.zone !== zone) continue
     out.push(...(node.rrsets.get('A') ?? []), ...(node.rrsets.get('AAAA') ?? []))
   }
-  return out
+  return ttlSec === undefined ? out : out.map((r) => (r.ttlSec === ttlSec ? r : { ...r, ttlSec }))
 }
 
 /** A static RRset as an answer, with its additional section. */
@@ -88,13 +90,41 @@ export function rrsetDraft(
 
 /** `set` with a CNAME chain in front of every answer, keeping which drafts are shared. */
 export function prefixed(set: DraftSet, chain: readonly WireRecord[]): DraftSet {
+  // A SERVFAIL says nothing, not even the alias.
+  return mapDrafts(set, (draft) =>
+    draft.rcode === Rcode.SERVFAIL ? draft : { ...draft, answers: [...chain, ...draft.answers] },
+  )
+}
+
+const owned = new WeakMap<DraftSet, Map<string, DraftSet>>()
+
+/**
+ * `set` (a dynamic name's SRV answers) with its answer records owned by `name` (a `_service._proto`
+ * owner below it), keeping which drafts are shared; memoized per (set, name).
+ */
+export function ownedBy(set: DraftSet, name: string): DraftSet {
+  let byName = owned.get(set)
+  if (byName === undefined) {
+    byName = new Map()
+    owned.set(set, byName)
+  }
+  let out = byName.get(name)
+  if (out === undefined) {
+    out = mapDrafts(set, (draft) =>
+      draft.answers.length === 0 ? draft : { ...draft, answers: draft.answers.map((r) => ({ ...r, name })) },
+    )
+    byName.set(name, out)
+  }
+  return out
+}
+
+/** `set` with `change` applied to each distinct draft once, so drafts and lists shared stay shared. */
+function mapDrafts(set: DraftSet, change: (draft: Draft) => Draft): DraftSet {
   const memo = new Map<Draft, Draft>()
   const one = (draft: Draft): Draft => {
-    // A SERVFAIL says nothing, not even the alias.
-    if (draft.rcode === Rcode.SERVFAIL) return draft
     let out = memo.get(draft)
     if (out === undefined) {
-      out = { ...draft, answers: [...chain, ...draft.answers] }
+      out = change(draft)
       memo.set(draft, out)
     }
     return out

@@ -18,7 +18,7 @@ import { SERVFAIL_DRAFT, additionalFor, negativeDraft } from './drafts.js'
 import { localityKey, type LocalitySlots } from './localities.js'
 import { srvTargets } from './srv-targets.js'
 import type { Draft, DraftSet, EndpointHealthView, NameReport } from './types.js'
-import { addressRecord, type NodeModel } from './zone-model.js'
+import { addressRecord, answersSrv, type NodeModel } from './zone-model.js'
 
 export interface DynamicContext {
   readonly health: (pool: string, endpointId: string) => EndpointHealthView
@@ -153,7 +153,8 @@ export function dynamicAnswers(
           rcode: Rcode.NOERROR,
           answers,
           authorities: [],
-          additionals: additionalFor(answers, node.zone, ctx.nodes),
+          // One TTL for the whole answer: the targets' addresses expire with the SRV records.
+          additionals: additionalFor(answers, node.zone, ctx.nodes, selection.ttlSec),
         }
       })
     })
@@ -182,7 +183,7 @@ export function dynamicAnswers(
         draftSet((v) => familyDrafts(v, family)),
       )
   }
-  if (dynamic.srv.enabled) sets.set('SRV', draftSet(srvDrafts))
+  if (answersSrv(dynamic)) sets.set('SRV', draftSet(srvDrafts))
 
   const addresses = (slot: number | undefined): string[] =>
     (['A', 'AAAA'] as const).flatMap((family) => {

@@ -7,3 +7,4 @@ export {
   type DescribedClient,
 } from './table.js'
 export type { BuildInput, BuiltAnswers, EndpointHealthView, NameReport, NameState } from './types.js'
+export { checkAnswerSizes } from './sizes.js'

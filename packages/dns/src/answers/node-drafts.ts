@@ -1,7 +1,7 @@
 import { RRType, Rcode } from '../wire/constants.js'
 import type { WireRecord } from '../wire/records.js'
 import { parentName, zoneOf } from '../zone/names.js'
-import { negativeDraft, prefixed, rrsetDraft, single } from './drafts.js'
+import { negativeDraft, ownedBy, prefixed, rrsetDraft, single } from './drafts.js'
 import type { DraftSet } from './types.js'
 import { wildcardOf, type NodeModel, type ZoneModel } from './zone-model.js'
 
@@ -53,7 +53,14 @@ function dataTypes(
   for (const [type, rrset] of node.rrsets)
     types.set(RRType[type], single(rrsetDraft(rrset, node.zone, ctx.nodes, chain)))
   for (const [type, set] of ctx.dynamic.get(node.name) ?? []) {
+    // SRV is computed for srv.services; the name itself answers it only when srv.enabled.
+    if (type === 'SRV' && node.dynamic?.config.srv.enabled === false) continue
     types.set(RRType[type], chain.length === 0 ? set : prefixed(set, chain))
+  }
+  const srv = node.srvOf && ctx.dynamic.get(node.srvOf.name)?.get('SRV')
+  if (srv !== undefined) {
+    const owned = ownedBy(srv, node.name)
+    types.set(RRType.SRV, chain.length === 0 ? owned : prefixed(owned, chain))
   }
   return types
 }
@@ -61,16 +68,24 @@ function dataTypes(
 /**
  * An in-zone CNAME is followed at build time: the answer is the chain and then the target's records
  * of the asked type (RFC 1034 §4.3.2), down to a name outside the DNS zone, a loop, or MAX_CHAIN.
- * A chain ending at a missing name is NXDOMAIN (RFC 6604), at a name without the type NODATA.
+ * A chain ending at a missing name is NXDOMAIN (RFC 6604), at a name without the type NODATA. A chain
+ * that enters a delegation (the cut itself, its glue, or any name below it) ends in the referral: the
+ * chain in the answer, still authoritative, the delegation's NS in authority and its glue in
+ * additional (RFC 1034 §4.3.2 step 3b), never glue as an answer (RFC 2181 §5.4.1), as NSD and Knot do.
  */
 function chase(node: NodeModel, own: WireRecord, ownTarget: string, ctx: NodeDraftContext): NodeDrafts {
   const ownAnswer = single(rrsetDraft([own], node.zone, ctx.nodes))
   const chain: WireRecord[] = [own]
   const seen = new Set([node.name])
   let target = ownTarget
-  let end: NodeModel | 'nxdomain' | 'stop' = 'stop'
+  let end: NodeModel | 'nxdomain' | 'stop' | { readonly referral: NodeModel } = 'stop'
   while (chain.length <= MAX_CHAIN) {
     if (zoneOf(target, ctx.origins) !== node.zone.origin || seen.has(target)) break
+    const cut = cutAt(target, ctx.nodes)
+    if (cut !== undefined) {
+      end = { referral: cut }
+      break
+    }
     const next = ctx.nodes.get(target) ?? synthesized(target, ctx.nodes)
     if (next === undefined) {
       end = 'nxdomain'
@@ -91,6 +106,9 @@ function chase(node: NodeModel, own: WireRecord, ownTarget: string, ctx: NodeDra
     otherwise = single({ rcode: Rcode.NOERROR, answers: chain, authorities: [], additionals: [] })
   } else if (end === 'nxdomain') {
     otherwise = single({ ...negativeDraft(node.zone, Rcode.NXDOMAIN), answers: chain })
+  } else if ('referral' in end) {
+    const { authorities, additionals } = ctx.referral(end.referral).global[0]!
+    otherwise = single({ rcode: Rcode.NOERROR, answers: chain, authorities, additionals })
   } else {
     types = dataTypes(end, ctx, chain)
     otherwise = single({ ...negativeDraft(node.zone, Rcode.NOERROR), answers: chain })
@@ -98,6 +116,15 @@ function chase(node: NodeModel, own: WireRecord, ownTarget: string, ctx: NodeDra
   types.set(RRType.CNAME, ownAnswer)
   types.set(RRType.ANY, ownAnswer)
   return { types, otherwise }
+}
+
+/** The delegation point `name` lies at or under, if any: the cut of the node itself or of its closest encloser. */
+function cutAt(name: string, nodes: ReadonlyMap<string, NodeModel>): NodeModel | undefined {
+  for (let at: string | null = name; at !== null; at = parentName(at)) {
+    const node = nodes.get(at)
+    if (node !== undefined) return node.cut
+  }
+  return undefined
 }
 
 /**

@@ -55,6 +55,10 @@ const zonesInput: DnsZonesInput = {
       { name: 'loop2', type: 'CNAME', data: 'loop1.nines.test' },
       { name: 'dangling', type: 'CNAME', data: 'nowhere.nines.test' },
       { name: 'out.nines.test.', type: 'CNAME', data: 'www.example.org' },
+      { name: 'into-sub', type: 'CNAME', data: 'host.sub.nines.test' },
+      { name: 'to-glue', type: 'CNAME', data: 'ns1.sub.nines.test' },
+      { name: 'to-cut', type: 'CNAME', data: 'sub.nines.test' },
+      { name: 'via', type: 'CNAME', data: 'into-sub.nines.test' },
     ],
     names: {
       app: {
@@ -414,6 +418,39 @@ describe('delegation: NS records below the apex', () => {
     const { packet } = ask('sub.nines.test', RRType.DS)
     expect(packet.header).toMatchObject({ aa: 1, rcode: Rcode.NOERROR, ancount: 0 })
     expect(packet.authorities.map((r) => r.type)).toEqual([RRType.SOA])
+  })
+
+  it('a CNAME into the delegation answers the chain and the referral, as NSD and Knot do (RFC 1034 §4.3.2 3b)', () => {
+    // NSD 4.6.1 and Knot 3.2.6 on the same data: NOERROR, aa, the chain in answer, the cut's NS in
+    // authority, its glue in additional; never the glue as an answer (RFC 2181 §5.4.1).
+    const expected = {
+      ns: ['ns1.sub.nines.test', 'ns.elsewhere.example'],
+      glue: ['192.0.2.53', '2001:db8::53'],
+      owners: ['sub.nines.test', 'sub.nines.test'],
+    }
+    const cases: [string, number, string[]][] = [
+      ['into-sub.nines.test', RRType.A, ['host.sub.nines.test']],
+      ['into-sub.nines.test', RRType.TXT, ['host.sub.nines.test']],
+      ['to-glue.nines.test', RRType.A, ['ns1.sub.nines.test']],
+      ['to-glue.nines.test', RRType.AAAA, ['ns1.sub.nines.test']],
+      ['to-cut.nines.test', RRType.A, ['sub.nines.test']],
+      ['to-cut.nines.test', RRType.NS, ['sub.nines.test']],
+      ['via.nines.test', RRType.A, ['into-sub.nines.test', 'host.sub.nines.test']],
+    ]
+    for (const [name, type, chain] of cases) {
+      const { packet } = ask(name, type)
+      expect(packet.header, name).toMatchObject({ aa: 1, rcode: Rcode.NOERROR })
+      expect(packet.answers.map((r) => r.type)).toEqual(chain.map(() => RRType.CNAME))
+      expect(data(packet.answers)).toEqual(chain)
+      expect({
+        ns: data(packet.authorities),
+        glue: data(packet.additionals),
+        owners: packet.authorities.map((r) => r.name),
+      }).toEqual(expected)
+    }
+    // The CNAME itself, asked for, is only the CNAME.
+    const own = ask('to-glue.nines.test', RRType.CNAME).packet
+    expect([own.answers.length, own.authorities.length, own.additionals.length]).toEqual([1, 0, 0])
   })
 
   it('leaves the rest of the DNS zone alone', () => {

@@ -27,8 +27,11 @@ export interface BuildInput {
   readonly health: (pool: string, endpointId: string) => EndpointHealthView
   /** The last build's priority states, by dynamic name (FQDN, lowercase, no trailing dot). */
   readonly priority: ReadonlyMap<string, PriorityState>
-  /** The SOA serial of DNS zones that do not set one (the daemon passes the load time in seconds). */
-  readonly serial: number
+  /**
+   * The SOA serial of DNS zones that do not set `soa.serial`. Leave it out: each DNS zone then gets
+   * zoneSerial(origin, zone, pools), the same on every instance for the same configuration.
+   */
+  readonly serial?: number
   readonly rng: Rng
   /** Epoch milliseconds. */
   readonly now: number

@@ -3,6 +3,7 @@ import type { PoolConfig } from '@nines/health'
 import type { WireRecord, WireRecordType } from '../wire/records.js'
 import { isWithin, ownerFqdn, parentName, zoneOf } from '../zone/names.js'
 import type { DnsZone, DnsZones, DynamicName, StaticRecord } from '../zone/schema.js'
+import { zoneSerial } from '../zone/serial.js'
 import { srvTargets } from './srv-targets.js'
 
 export interface ZoneModel {
@@ -20,6 +21,8 @@ export interface NodeModel {
   /** Static RRsets in the order first seen; each set's TTL is its lowest (RFC 2181 §5.2). */
   readonly rrsets: Map<WireRecordType, WireRecord[]>
   dynamic?: { readonly key: string; readonly config: DynamicName }
+  /** A `_service._proto` owner (srv.services) of this dynamic name: it answers the name's SRV as its own. */
+  srvOf?: NodeModel
   /**
    * The delegation point at or above this name, below the apex: the highest node with NS records of
    * its own. Such a name is answered by the servers it is delegated to; we only refer to them.
@@ -33,14 +36,15 @@ export interface ZoneNodes {
 }
 
 /**
- * Every owner name of every DNS zone with its static data: SOA and NS at the apex, glue at in-zone
+ * Every owner name of every DNS zone with its static data (the SOA serial: `soa.serial`, else
+ * `serial`, else zoneSerial of the DNS zone's content): SOA and NS at the apex, glue at in-zone
  * NS names, the configured records, the addresses of SRV targets that answers synthesize (unless the
  * name has addresses of its own), and empty non-terminals. Assumes checkZoneReferences found nothing.
  */
 export function zoneNodes(
   zones: DnsZones,
   pools: Readonly<Record<string, PoolConfig>>,
-  serial: number,
+  serial: number | undefined,
 ): ZoneNodes {
   const origins = new Set(Object.keys(zones))
   const zoneModels = new Map<string, ZoneModel>()
@@ -55,7 +59,7 @@ export function zoneNodes(
   }
 
   for (const [origin, config] of Object.entries(zones)) {
-    const zone = zoneModel(origin, config, serial)
+    const zone = zoneModel(origin, config, serial ?? zoneSerial(origin, config, pools))
     zoneModels.set(origin, zone)
     const apex = nodeAt(origin, zone)
     add(apex, zone.soa)
@@ -70,7 +74,9 @@ export function zoneNodes(
       add(nodeAt(name, zone), toWire(record, name, config.ttlSec))
     }
     for (const [key, dynamic] of Object.entries(config.names)) {
-      nodeAt(ownerFqdn(key, origin), zone).dynamic = { key, config: dynamic }
+      const node = nodeAt(ownerFqdn(key, origin), zone)
+      node.dynamic = { key, config: dynamic }
+      for (const service of dynamic.srv.services) nodeAt(`${service}.${node.name}`, zone).srvOf = node
     }
   }
 
@@ -79,7 +85,7 @@ export function zoneNodes(
   for (const node of [...nodes.values()]) {
     const dynamic = node.dynamic
     const pool = dynamic && pools[dynamic.config.pool]
-    if (!dynamic?.config.srv.enabled || pool === undefined) continue
+    if (dynamic === undefined || pool === undefined || !answersSrv(dynamic.config)) continue
     srvTargets(node.name, pool.endpoints).forEach((target, i) => {
       if (zoneOf(target, origins) !== node.zone.origin) return
       const endpoint = pool.endpoints[i]!
@@ -154,6 +160,11 @@ export function wildcardOf(
 ): NodeModel | undefined {
   const wildcard = nodes.get(`*.${encloser.name}`)
   return encloser.cut === undefined && wildcard?.zone === encloser.zone ? wildcard : undefined
+}
+
+/** Whether a dynamic name has SRV answers anywhere: at itself or at a `_service._proto` below it. */
+export function answersSrv(config: DynamicName): boolean {
+  return config.srv.enabled || config.srv.services.length > 0
 }
 
 export function addressRecord(name: string, address: string, ttlSec: number): WireRecord {

@@ -1,4 +1,5 @@
 import { RRType } from '../wire/index.js'
+import { SocketCounters, type SocketCountersSnapshot } from './socket-counters.js'
 
 /** The qtype label values of `queriesByQtype`; anything else counts as `other`. */
 export const QTYPE_BUCKETS = [
@@ -66,6 +67,12 @@ export interface QueryCountersSnapshot {
   internalErrors: number
   /** Same shape as @nines/ops HistogramSnapshot: per-bucket counts, the last above the top bound. */
   latency: { bounds: number[]; counts: number[]; sum: number }
+  /**
+   * The socket layer of the DnsServer given `counters: queryCounters.socket` (RRL drops and slips, TCP
+   * rejects, idle and message timeouts, ...); all zero otherwise. Summed by `add` like the rest, so a
+   * cluster primary reports every worker's sockets (`tcpOpen` then counts the open connections of all).
+   */
+  socket: SocketCountersSnapshot
 }
 
 const QTYPE_INDEX = new Uint8Array(65_536).fill(QTYPE_BUCKETS.length - 1)
@@ -89,6 +96,8 @@ export class QueryCounters {
   internalErrors = 0
   readonly latencyCounts = new Float64Array(LATENCY_BOUNDS_SEC.length + 1)
   latencySumSec = 0
+  /** Pass to `new DnsServer({ counters })` so that its socket counters travel with these. */
+  readonly socket = new SocketCounters()
 
   countQtype(qtype: number): void {
     this.byQtype[QTYPE_INDEX[qtype & 0xffff]!]!++
@@ -120,6 +129,7 @@ export class QueryCounters {
         counts: Array.from(this.latencyCounts),
         sum: this.latencySumSec,
       },
+      socket: this.socket.snapshot(),
     }
   }
 
@@ -135,6 +145,7 @@ export class QueryCounters {
     this.internalErrors += other.internalErrors
     for (let i = 0; i < this.latencyCounts.length; i++) this.latencyCounts[i]! += other.latency.counts[i] ?? 0
     this.latencySumSec += other.latency.sum
+    if (other.socket !== undefined) this.socket.add(other.socket)
   }
 }
 

@@ -64,4 +64,19 @@ describe('FrameReader', () => {
     expect(intact).toBe(false)
     expect(frames).toEqual([messages[0]])
   })
+
+  it('started: 0 between frames, else the ordinal of the frame under way', () => {
+    const reader = new FrameReader(() => undefined)
+    const [first, second] = [framed(messages[0]!), framed(messages[1]!)]
+    reader.push(first)
+    expect(reader.started).toBe(0)
+    reader.push(second.subarray(0, 1))
+    expect(reader.started).toBe(2)
+    reader.push(second.subarray(1, 10))
+    expect(reader.started).toBe(2)
+    reader.push(Buffer.concat([second.subarray(10), first.subarray(0, 5)]))
+    expect(reader.started).toBe(3)
+    reader.push(first.subarray(5))
+    expect(reader.started).toBe(0)
+  })
 })

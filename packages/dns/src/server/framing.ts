@@ -11,6 +11,8 @@ export class FrameReader {
   private filled = 0
   // The first length byte, when a chunk ended between the two.
   private firstByte = -1
+  // Frames begun so far, the incomplete one included.
+  private begun = 0
 
   /** `onFrame` must not keep the buffer past the call: it may be a view into the chunk. */
   constructor(private readonly onFrame: (msg: Buffer) => void) {}
@@ -35,6 +37,7 @@ export class FrameReader {
         continue
       }
       let length: number
+      if (this.firstByte < 0) this.begun++
       if (this.firstByte >= 0) {
         length = (this.firstByte << 8) | chunk[p]!
         this.firstByte = -1
@@ -61,6 +64,14 @@ export class FrameReader {
   /** Bytes held for an incomplete frame (at most 65535). */
   get buffered(): number {
     return (this.frame === null ? 0 : this.filled) + (this.firstByte >= 0 ? 1 : 0)
+  }
+
+  /**
+   * 0 when no frame is incomplete; else the ordinal of the incomplete frame (1 for the first frame
+   * of the stream), so a caller can tell a frame still under way from the next one.
+   */
+  get started(): number {
+    return this.frame === null && this.firstByte < 0 ? 0 : this.begun
   }
 
   /** Drops an incomplete frame (the client closed mid-frame). */

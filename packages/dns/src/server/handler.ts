@@ -1,6 +1,8 @@
-import { noopLogger, type Logger } from '@nines/core'
+import { InvalidArgumentError, noopLogger, type Logger } from '@nines/core'
 import {
   DEFAULT_MAX_UDP_PAYLOAD,
+  RRClass,
+  RRType,
   Rcode,
   isQueryProblem,
   parseQuery,
@@ -8,11 +10,13 @@ import {
   slowParse,
   writeError,
   writeResponse,
+  type Answer,
   type ParsedQuery,
   type QueryProblem,
   type ResponseLimits,
 } from '../wire/index.js'
 import type { QueryCounters } from './counters.js'
+import { compileIdentity, identitySchema, type IdentityOptionsInput } from './identity.js'
 import { throttledLog } from './throttled-log.js'
 import type { QueryClient, QueryHandler, Resolver, Transport } from './types.js'
 
@@ -51,6 +55,11 @@ export interface QueryHandlerOptions {
    * each timed message is weighted N, keeping the histogram's count comparable to the query total.
    */
   timeEvery?: number
+  /**
+   * NSID and CHAOS answers (identitySchema; the instance's `dns.identity`): all off by default.
+   * Queries without an NSID option and of class IN pay nothing for it.
+   */
+  identity?: IdentityOptionsInput
 }
 
 const TC_BIT = 0x02
@@ -64,8 +73,16 @@ const TC_BIT = 0x02
 export function createQueryHandler(options: QueryHandlerOptions): QueryHandler {
   const { resolver, counters, onQuery, logger = noopLogger } = options
   const maxUdpPayload = options.maxUdpPayload ?? DEFAULT_MAX_UDP_PAYLOAD
-  const udpLimits: ResponseLimits = Object.freeze({ maxUdpPayload, transport: 'udp' })
-  const tcpLimits: ResponseLimits = Object.freeze({ maxUdpPayload, transport: 'tcp' })
+  const parsedIdentity = identitySchema.safeParse(options.identity ?? {})
+  if (!parsedIdentity.success) {
+    const issue = parsedIdentity.error.issues[0]
+    throw new InvalidArgumentError(`identity.${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`)
+  }
+  const identity = compileIdentity(parsedIdentity.data)
+  const nsid = identity.nsid
+  const chaos = identity.chaos
+  const udpLimits: ResponseLimits = Object.freeze({ maxUdpPayload, transport: 'udp', nsid })
+  const tcpLimits: ResponseLimits = Object.freeze({ maxUdpPayload, transport: 'tcp', nsid })
   const timeMask = powerOfTwo(options.timeEvery ?? 16) - 1
   const sampleEvery = Math.max(1, Math.floor(options.sampleEvery ?? 1))
   let seen = 0
@@ -75,10 +92,16 @@ export function createQueryHandler(options: QueryHandlerOptions): QueryHandler {
   let lastDetail: string | null = null
   const logError = throttledLog(logger, 'error')
 
-  function answerQuery(query: ParsedQuery, msg: Buffer, client: QueryClient, limits: ResponseLimits): Buffer {
+  function answerQuery(
+    query: ParsedQuery,
+    msg: Buffer,
+    client: QueryClient,
+    limits: ResponseLimits,
+    fixed: Answer | undefined,
+  ): Buffer {
     counters.countQtype(query.qtype)
     try {
-      const answer = resolver().resolve(query, client)
+      const answer = fixed ?? resolver().resolve(query, client)
       const reply = writeResponse(query, msg, answer, limits)
       lastRcode = query.edns || answer.rcode <= 15 ? answer.rcode : Rcode.SERVFAIL
       return reply
@@ -148,12 +171,23 @@ export function createQueryHandler(options: QueryHandlerOptions): QueryHandler {
     lastDetail = null
     let reply: Buffer | null
     let parsed: ParsedQuery | QueryProblem | null = null
+    // An answer the resolver is not asked for: CHAOS TXT identity, which only the slow path sees.
+    let fixed: Answer | undefined
     try {
       parsed = parseQuery(msg)
-      if (isQueryProblem(parsed) && parsed.problem === 'slow') parsed = slowParse(msg)
+      if (isQueryProblem(parsed) && parsed.problem === 'slow') {
+        parsed = slowParse(msg)
+        if (chaos !== undefined && !isQueryProblem(parsed) && parsed.qclass === RRClass.CH) {
+          // TXT, or ANY (RFC 8482: one RRset), as NSD answers them.
+          fixed =
+            parsed.qtype === RRType.TXT || parsed.qtype === RRType.ANY
+              ? chaos.get(parsed.qnameKey)
+              : undefined
+        }
+      }
       reply = isQueryProblem(parsed)
         ? answerProblem(parsed, msg, limits)
-        : answerQuery(parsed, msg, client, limits)
+        : answerQuery(parsed, msg, client, limits, fixed)
     } catch (error) {
       // Only a bug in the codec gets here; the message is dropped rather than the process.
       internalError(error, parsed && !isQueryProblem(parsed) ? parsed : null)

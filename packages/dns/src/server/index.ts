@@ -7,6 +7,13 @@ export {
   type QueryCountersSnapshot,
   type RcodeName,
 } from './counters.js'
+export {
+  compileIdentity,
+  identitySchema,
+  type Identity,
+  type IdentityOptions,
+  type IdentityOptionsInput,
+} from './identity.js'
 export { createQueryHandler, type QueryHandlerOptions, type QuerySample } from './handler.js'
 export {
   formatListenAddress,
@@ -29,6 +36,6 @@ export {
   type ServerOptionsInput,
 } from './schema.js'
 export { DnsServer, type BoundAddress, type DnsServerOptions } from './server.js'
-export { SocketCounters, type SocketCountersSnapshot } from './socket-counters.js'
+export { SOCKET_COUNTER_NAMES, SocketCounters, type SocketCountersSnapshot } from './socket-counters.js'
 export { DEFAULT_TCP_OPTIONS, type TcpOptions } from './tcp.js'
 export type { QueryClient, QueryHandler, Resolver, Transport } from './types.js'

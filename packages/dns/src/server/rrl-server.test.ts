@@ -1,4 +1,5 @@
 import { ManualClock } from '@nines/core'
+import { connect, type Socket } from 'node:net'
 import { Packet } from 'dns2'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { encodeQuery } from '../wire/index.js'
@@ -18,6 +19,8 @@ describe('response rate limiting on a real socket', () => {
     handler: createQueryHandler({ resolver: () => resolver, counters }),
     rrl: { enabled: true, responsesPerSecond: 5, slip: 2 },
     rrlClock: clock,
+    // The socket layer counts into the query counters: one snapshot, summed across cluster workers.
+    counters: counters.socket,
   })
   let port = 0
 
@@ -38,6 +41,8 @@ describe('response rate limiting on a real socket', () => {
     expect(full.map((p) => p.answers.length)).toEqual([1, 1, 1, 1, 1])
     expect(slipped.map((p) => [p.header.ancount, p.questions.length])).toEqual(Array(5).fill([0, 1]))
     expect(server.counters.snapshot()).toMatchObject({ rrlDropped: 5, rrlSlipped: 5 })
+    // What the daemon scrapes: RRL drops and slips (TC=1 it caused, apart from `truncated`).
+    expect(counters.snapshot()).toMatchObject({ truncated: 0, socket: { rrlDropped: 5, rrlSlipped: 5 } })
 
     const { frames } = await tcpExchange(HOST, port, [framed(encodeQuery({ id: 99, name: APP }))], {
       frames: 1,
@@ -51,4 +56,65 @@ describe('response rate limiting on a real socket', () => {
     expect(Packet.parse(replies[0]!).header).toMatchObject({ id: 100, tc: 0, ancount: 1 })
     socket.close()
   })
+})
+
+describe('socket counters in the scraped snapshot', () => {
+  it(
+    'TCP rejects (global and per source), idle and message timeouts, summed across workers',
+    { timeout: 20_000 },
+    async () => {
+      const counters = new QueryCounters()
+      const resolver = testResolver()
+      const server = new DnsServer({
+        handler: createQueryHandler({ resolver: () => resolver, counters }),
+        tcp: { maxConnections: 4, maxConnectionsPerSource: 2, idleTimeoutMs: 3000, messageTimeoutMs: 1500 },
+        counters: counters.socket,
+      })
+      const port = (await server.listen([`${HOST}:0`]))[0]!.port
+      try {
+        const open = (localAddress: string) =>
+          new Promise<Socket>((resolve, reject) => {
+            const socket = connect({ host: HOST, port, localAddress }, () => resolve(socket))
+            socket.on('error', () => undefined)
+            socket.once('error', reject)
+          })
+        // Two from 127.0.0.1 start a message and stall; a third from there is rejected per source.
+        const stalled = [await open('127.0.0.1'), await open('127.0.0.1')]
+        stalled.forEach((socket) => socket.write(Buffer.from([0, 40, 1])))
+        await open('127.0.0.1')
+        // Two idle from 127.0.0.2 and .3 fill the server; one more from 127.0.0.4 is rejected globally.
+        await open('127.0.0.2')
+        await open('127.0.0.3')
+        await open('127.0.0.4')
+        await until(
+          () =>
+            counters.socket.tcpMessageTimeouts === 2 &&
+            counters.socket.tcpIdleTimeouts === 2 &&
+            counters.socket.tcpOpen === 0,
+          10_000,
+          'the timeouts',
+        )
+        const one = counters.snapshot().socket
+        expect(one).toMatchObject({
+          tcpAccepted: 4,
+          tcpRejected: 1,
+          tcpRejectedPerSource: 1,
+          tcpMessageTimeouts: 2,
+          tcpIdleTimeouts: 2,
+          tcpOpen: 0,
+        })
+        // A cluster primary adds its workers' snapshots.
+        const total = new QueryCounters()
+        total.add(counters.snapshot())
+        total.add(counters.snapshot())
+        expect(total.snapshot().socket).toMatchObject({
+          tcpRejected: 2,
+          tcpRejectedPerSource: 2,
+          tcpMessageTimeouts: 4,
+        })
+      } finally {
+        await server.close()
+      }
+    },
+  )
 })

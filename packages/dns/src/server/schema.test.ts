@@ -31,7 +31,12 @@ describe('serverOptionsSchema', () => {
     expect(serverOptionsSchema.parse({ listen: ['127.0.0.1:5300'] })).toEqual({
       listen: ['127.0.0.1:5300'],
       maxUdpPayload: 1232,
-      tcp: { maxConnections: 256, idleTimeoutMs: 10_000 },
+      tcp: {
+        maxConnections: 256,
+        maxConnectionsPerSource: 16,
+        idleTimeoutMs: 10_000,
+        messageTimeoutMs: 3_000,
+      },
       rrl: {
         enabled: false,
         responsesPerSecond: 100,
@@ -40,6 +45,7 @@ describe('serverOptionsSchema', () => {
         ipv6Prefix: 56,
         maxPrefixes: 100_000,
       },
+      identity: { nsid: false, chaos: false },
     })
   })
 
@@ -52,6 +58,12 @@ describe('serverOptionsSchema', () => {
     ],
     [{ listen: ['[::1]:53'], tcp: { maxConnections: 0 } }, ['tcp', 'maxConnections'], undefined],
     [{ listen: ['[::1]:53'], maxUdpPayload: 100 }, ['maxUdpPayload'], undefined],
+    [
+      { listen: ['[::1]:53'], tcp: { maxConnectionsPerSource: 0 } },
+      ['tcp', 'maxConnectionsPerSource'],
+      undefined,
+    ],
+    [{ listen: ['[::1]:53'], tcp: { messageTimeoutMs: 10 } }, ['tcp', 'messageTimeoutMs'], undefined],
     [{ listen: ['[::1]:53'], rrl: { slip: 11 } }, ['rrl', 'slip'], undefined],
   ])('rejects %j at the exact path', (input, path, message) => {
     const result = serverOptionsSchema.safeParse(input)

@@ -212,3 +212,50 @@ describe('new DnsServer', () => {
     expect(() => new DnsServer({ handler, ...options })).toThrow(message)
   })
 })
+
+describe('FORMERR and NOTIMP carry an OPT when the query had one (RFC 6891 §7)', () => {
+  const server = newServer()
+  let port = 0
+  beforeAll(async () => {
+    port = (await server.listen(['127.0.0.1:0']))[0]!.port
+  })
+  afterAll(() => server.close())
+
+  const opt = Buffer.from([0, 0, 41, 0x10, 0, 0, 0, 0, 0, 0, 0])
+  const header = (qd: number, an: number, ar: number, flags = 0x0100) => {
+    const h = Buffer.alloc(12)
+    h.writeUInt16BE(0x4242, 0)
+    h.writeUInt16BE(flags, 2)
+    h.writeUInt16BE(qd, 4)
+    h.writeUInt16BE(an, 6)
+    h.writeUInt16BE(ar, 10)
+    return h
+  }
+  const question = encodeQuery({ name: APP }).subarray(12)
+  // An answer record whose A data is 3 bytes long: dns2 cannot decode it, so slowParse says malformed.
+  const badRecord = Buffer.from([0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 30, 0, 3, 192, 0, 2])
+
+  it('answers dig +header-only (no question, an OPT) with FORMERR and an OPT, as Knot does', async () => {
+    const out = await dig('127.0.0.1', port, '+header-only', APP)
+    expect(out).toMatch(/status: FORMERR/)
+    expect(out).toMatch(/OPT PSEUDOSECTION/)
+    expect(out).toMatch(/udp: 1232/)
+  })
+
+  it.each([
+    ['no question', Buffer.concat([header(0, 0, 1), opt]), 1, 0],
+    ['two questions', Buffer.concat([header(2, 0, 1), question, question, opt]), 1, 0],
+    ['an undecodable answer record', Buffer.concat([header(1, 1, 1), question, badRecord, opt]), 1, 1],
+    ['opcode STATUS', Buffer.concat([header(1, 0, 1, 0x1000), question, opt]), 4, 1],
+  ])('%s', async (_, msg, rcode, qdcount) => {
+    const reply = await udpQuery('127.0.0.1', port, msg)
+    expect(reply).not.toBeNull()
+    const packet = Packet.parse(reply!)
+    expect(packet.header).toMatchObject({ id: 0x4242, qr: 1, rcode, qdcount, arcount: 1 })
+    expect(packet.additionals[0]).toMatchObject({ type: 41, class: 1232 })
+    // Without the OPT in the query, none in the answer.
+    msg.writeUInt16BE(0, 10)
+    const bare = await udpQuery('127.0.0.1', port, msg.subarray(0, msg.length - opt.length))
+    expect(Packet.parse(bare!).header).toMatchObject({ rcode, arcount: 0 })
+  })
+})

@@ -10,8 +10,13 @@ import { listenUdp, type UdpListener } from './udp.js'
 
 export interface DnsServerOptions {
   handler: QueryHandler
+  /**
+   * Where the socket layer counts; pass the handler's `queryCounters.socket` so that one snapshot
+   * (summed across cluster workers) carries both. Default: counters of its own.
+   */
+  counters?: SocketCounters
   logger?: Logger
-  /** Defaults: maxConnections 256, idleTimeoutMs 10 000. */
+  /** tcpOptionsSchema; defaults: maxConnections 256, maxConnectionsPerSource 16, idleTimeoutMs 10 000, messageTimeoutMs 3 000. */
   tcp?: Partial<TcpOptions>
   /** Per-source response rate limiting for UDP (rrlSchema); off unless `enabled`. */
   rrl?: RrlOptions
@@ -39,14 +44,15 @@ const PORT_ZERO_ATTEMPTS = 8
  * one QueryHandler. Socket errors are logged and counted, never thrown.
  */
 export class DnsServer {
-  /** Socket-layer counters; query counters belong to the handler. */
-  readonly counters = new SocketCounters()
+  /** Socket-layer counters (`options.counters` when given); query counters belong to the handler. */
+  readonly counters: SocketCounters
   private readonly handler: QueryHandler
   private readonly logger: Logger
   private readonly tcpOptions: TcpOptions
   private readonly rrl: ResponseRateLimiter | undefined
   private readonly socketBufferBytes: number | undefined
   private readonly connections = new Set<Socket>()
+  private readonly perSource = new Map<string, number>()
   private readonly listeners: (UdpListener | TcpListener)[] = []
   private closed = false
 
@@ -55,6 +61,7 @@ export class DnsServer {
       throw new InvalidArgumentError('handler: expected a function from createQueryHandler')
     }
     this.handler = options.handler
+    this.counters = options.counters ?? new SocketCounters()
     this.logger = options.logger ?? noopLogger
     const tcp = tcpOptionsSchema.safeParse(options.tcp ?? {})
     if (!tcp.success) {
@@ -124,6 +131,7 @@ export class DnsServer {
       counters: this.counters,
       logger: this.logger,
       connections: this.connections,
+      perSource: this.perSource,
     }
     for (let attempt = 1; ; attempt++) {
       let udp: UdpListener

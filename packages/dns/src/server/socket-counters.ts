@@ -7,16 +7,37 @@ export interface SocketCountersSnapshot {
   tcpAccepted: number
   /** Closed at once because `maxConnections` were open. */
   tcpRejected: number
+  /** Closed at once because `maxConnectionsPerSource` were open from the client's address. */
+  tcpRejectedPerSource: number
   /** Open now (a gauge). */
   tcpOpen: number
   tcpIdleTimeouts: number
+  /** Closed because a message begun was not complete within `messageTimeoutMs`. */
+  tcpMessageTimeouts: number
   /** Closed because a frame declared fewer than 12 bytes. */
   tcpBadFrames: number
   tcpErrors: number
+  /** Responses the RRL dropped (not sent). */
   rrlDropped: number
-  /** Limited responses sent as an empty TC=1 answer instead. */
+  /** Limited responses sent as an empty TC=1 answer instead: the truncations RRL causes (not in `truncated`). */
   rrlSlipped: number
 }
+
+/** Every field of SocketCountersSnapshot, in order: for exporters and for summing. */
+export const SOCKET_COUNTER_NAMES = [
+  'udpErrors',
+  'udpBadSourcePort',
+  'tcpAccepted',
+  'tcpRejected',
+  'tcpRejectedPerSource',
+  'tcpOpen',
+  'tcpIdleTimeouts',
+  'tcpMessageTimeouts',
+  'tcpBadFrames',
+  'tcpErrors',
+  'rrlDropped',
+  'rrlSlipped',
+] as const satisfies readonly (keyof SocketCountersSnapshot)[]
 
 /** Counters of the socket layer; the query counters live in QueryCounters. */
 export class SocketCounters implements SocketCountersSnapshot {
@@ -24,12 +45,19 @@ export class SocketCounters implements SocketCountersSnapshot {
   udpBadSourcePort = 0
   tcpAccepted = 0
   tcpRejected = 0
+  tcpRejectedPerSource = 0
   tcpOpen = 0
   tcpIdleTimeouts = 0
+  tcpMessageTimeouts = 0
   tcpBadFrames = 0
   tcpErrors = 0
   rrlDropped = 0
   rrlSlipped = 0
+
+  /** Adds a snapshot (a worker's) into these counters. */
+  add(other: Partial<SocketCountersSnapshot>): void {
+    for (const key of SOCKET_COUNTER_NAMES) this[key] += other[key] ?? 0
+  }
 
   snapshot(): SocketCountersSnapshot {
     return {
@@ -37,8 +65,10 @@ export class SocketCounters implements SocketCountersSnapshot {
       udpBadSourcePort: this.udpBadSourcePort,
       tcpAccepted: this.tcpAccepted,
       tcpRejected: this.tcpRejected,
+      tcpRejectedPerSource: this.tcpRejectedPerSource,
       tcpOpen: this.tcpOpen,
       tcpIdleTimeouts: this.tcpIdleTimeouts,
+      tcpMessageTimeouts: this.tcpMessageTimeouts,
       tcpBadFrames: this.tcpBadFrames,
       tcpErrors: this.tcpErrors,
       rrlDropped: this.rrlDropped,

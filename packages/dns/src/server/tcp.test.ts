@@ -5,6 +5,7 @@ import { RRType, encodeQuery } from '../wire/index.js'
 import { QueryCounters } from './counters.js'
 import { createQueryHandler } from './handler.js'
 import { DnsServer, type DnsServerOptions } from './server.js'
+import { sourceKey } from './tcp.js'
 import { APP, APP_V4, BIG, BIG_COUNT, framed, tcpExchange, testResolver, until } from './testing.js'
 
 const HOST = '127.0.0.1'
@@ -27,10 +28,29 @@ afterEach(async () => {
 
 const ids = (frames: Buffer[]) => frames.map((frame) => frame.readUInt16BE(0))
 
-function open(port: number): Promise<Socket> {
+function open(port: number, localAddress?: string): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ host: HOST, port }, () => resolve(socket))
+    const socket = connect({ host: HOST, port, localAddress }, () => resolve(socket))
     socket.once('error', reject)
+  })
+}
+
+/** Writes `bytes` one at a time, `everyMs` apart, until they run out or the server closes. */
+function trickle(socket: Socket, bytes: Buffer, everyMs: number): Promise<{ sent: number; closed: boolean }> {
+  return new Promise((resolve) => {
+    let sent = 0
+    const timer = setInterval(() => {
+      if (sent >= bytes.length || socket.destroyed) return
+      socket.write(bytes.subarray(sent, sent + 1))
+      sent++
+    }, everyMs)
+    const done = (closed: boolean) => {
+      clearInterval(timer)
+      resolve({ sent, closed })
+    }
+    socket.on('data', () => undefined)
+    socket.once('close', () => done(true))
+    socket.once('error', () => done(true))
   })
 }
 
@@ -108,7 +128,11 @@ describe('TCP', () => {
   it('stops reading from a client that does not read its answers, and catches up when it does', async () => {
     const resolver = testResolver()
     const counters = new QueryCounters()
-    server = new DnsServer({ handler: createQueryHandler({ resolver: () => resolver, counters }) })
+    // A short message deadline: our own pause must not count against the client.
+    server = new DnsServer({
+      handler: createQueryHandler({ resolver: () => resolver, counters }),
+      tcp: { messageTimeoutMs: 100 },
+    })
     const port = (await server.listen([`${HOST}:0`]))[0]!.port
     const count = 20_000 // ~32 MB of answers: more than loopback socket buffers hold
     const socket = await open(port)
@@ -143,6 +167,75 @@ describe('TCP', () => {
     socket.resume()
     await until(() => received === count, 20_000, 'every answer')
     expect(counters.tcp).toBe(count)
+    expect(server.counters.tcpMessageTimeouts).toBe(0)
     socket.destroy()
+  })
+
+  it('closes a client that trickles a message a byte at a time past messageTimeoutMs (RFC 7766 §6.2.3)', async () => {
+    const { port, server } = await start({ messageTimeoutMs: 300, idleTimeoutMs: 10_000 })
+    const socket = await open(port)
+    // 40 bytes at one per 50 ms would take 2 s; each byte resets the idle timer, never the message's.
+    const result = await trickle(socket, framed(encodeQuery({ id: 71, name: APP })), 50)
+    expect(result.closed).toBe(true)
+    expect(result.sent).toBeLessThan(40)
+    expect(server.counters.tcpMessageTimeouts).toBe(1)
+    expect(server.counters.tcpIdleTimeouts).toBe(0)
+  })
+
+  it('gives each message its own deadline: a slow but steady pipeline is served', async () => {
+    const { port, server } = await start({ messageTimeoutMs: 800 })
+    const socket = await open(port)
+    const frames: number[] = []
+    socket.on('data', (chunk: Buffer) => frames.push(chunk.readUInt16BE(2)))
+    // Each message split in two writes 100 ms apart, twelve in a row: 1.2 s in all, 100 ms per message.
+    const sent = Array.from({ length: 12 }, (_, i) => 81 + i)
+    for (const id of sent) {
+      const query = framed(encodeQuery({ id, name: APP }))
+      socket.write(query.subarray(0, 7))
+      await new Promise((r) => setTimeout(r, 100))
+      socket.write(query.subarray(7))
+      await until(() => frames.includes(id), 5000, `answer ${id}`)
+    }
+    expect(frames).toEqual(sent)
+    expect(server.counters.tcpMessageTimeouts).toBe(0)
+    socket.destroy()
+  })
+
+  it('caps connections per source: many tricklers from one address, and another client is still served', async () => {
+    const { port, server } = await start({
+      maxConnections: 8,
+      maxConnectionsPerSource: 4,
+      messageTimeoutMs: 60_000,
+    })
+    const tricklers: Socket[] = []
+    for (let i = 0; i < 12; i++) {
+      const socket = await open(port)
+      socket.on('error', () => undefined)
+      socket.write(Buffer.from([0]))
+      tricklers.push(socket)
+    }
+    await until(
+      () => server.counters.tcpRejectedPerSource === 8 && server.counters.tcpOpen === 4,
+      5000,
+      '4 held, 8 rejected',
+    )
+    expect(server.counters.tcpRejected).toBe(0)
+    // 127.0.0.2 is another source on loopback: served while 127.0.0.1 is at its cap.
+    const other = await open(port, '127.0.0.2')
+    const answer = new Promise<Buffer>((resolve) => other.once('data', resolve))
+    other.write(framed(encodeQuery({ id: 91, name: APP })))
+    expect((await answer).readUInt16BE(2)).toBe(91)
+    other.destroy()
+    // A slot freed at the source lets the source in again.
+    tricklers.forEach((socket) => socket.destroy())
+    await until(() => server.counters.tcpOpen === 0, 5000, 'all closed')
+    const again = await tcpExchange(HOST, port, [framed(encodeQuery({ id: 92, name: APP }))], { frames: 1 })
+    expect(ids(again.frames)).toEqual([92])
+  })
+
+  it('counts sources by IPv4 address and by IPv6 /64', () => {
+    expect(sourceKey('192.0.2.1', 4)).toBe('192.0.2.1')
+    expect(sourceKey('2001:db8:1:2::1', 6)).toBe(sourceKey('2001:db8:1:2:ffff::9', 6))
+    expect(sourceKey('2001:db8:1:2::1', 6)).not.toBe(sourceKey('2001:db8:1:3::1', 6))
   })
 })

@@ -1,5 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net'
 import type { Logger } from '@nines/core'
+import { parseIPv6 } from '../wire/index.js'
 import { FrameReader } from './framing.js'
 import type { ListenAddress } from './listen-address.js'
 import type { SocketCounters } from './socket-counters.js'
@@ -19,11 +20,26 @@ import type { QueryClient, QueryHandler } from './types.js'
 export interface TcpOptions {
   /** Open connections across all TCP listeners; one more is closed at once. Default 256. */
   maxConnections: number
+  /**
+   * Open connections from one client address (IPv4) or /64 (IPv6); one more is closed at once, so a
+   * few sources cannot take every slot (RFC 7766 §10). Default 16.
+   */
+  maxConnectionsPerSource: number
   /** A connection with no traffic for this long is closed (RFC 7766 §6.2.3). Default 10 s. */
   idleTimeoutMs: number
+  /**
+   * A message whose first byte has arrived must be complete within this time, else the connection
+   * is closed: a client trickling bytes cannot hold a connection by staying just short of idle. Default 3 s.
+   */
+  messageTimeoutMs: number
 }
 
-export const DEFAULT_TCP_OPTIONS: TcpOptions = Object.freeze({ maxConnections: 256, idleTimeoutMs: 10_000 })
+export const DEFAULT_TCP_OPTIONS: TcpOptions = Object.freeze({
+  maxConnections: 256,
+  maxConnectionsPerSource: 16,
+  idleTimeoutMs: 10_000,
+  messageTimeoutMs: 3_000,
+})
 
 export interface TcpListenerOptions extends TcpOptions {
   handler: QueryHandler
@@ -31,6 +47,8 @@ export interface TcpListenerOptions extends TcpOptions {
   logger: Logger
   /** Shared by every listener of one DnsServer, so maxConnections is one budget. */
   connections: Set<Socket>
+  /** Open connections by client address, shared like `connections`. */
+  perSource: Map<string, number>
 }
 
 export interface TcpListener {
@@ -46,7 +64,7 @@ export function listenTcp(
   port: number,
   options: TcpListenerOptions,
 ): Promise<TcpListener> {
-  const { connections, counters } = options
+  const { connections, counters, perSource } = options
   const logError = throttledLog(options.logger, 'warn')
   const server: Server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
     if (connections.size >= options.maxConnections) {
@@ -54,12 +72,23 @@ export function listenTcp(
       socket.destroy()
       return
     }
+    const source = sourceKey(socket.remoteAddress ?? '', address.family)
+    const fromSource = perSource.get(source) ?? 0
+    if (fromSource >= options.maxConnectionsPerSource) {
+      counters.tcpRejectedPerSource++
+      socket.destroy()
+      return
+    }
+    perSource.set(source, fromSource + 1)
     counters.tcpAccepted++
     counters.tcpOpen++
     connections.add(socket)
     socket.once('close', () => {
       connections.delete(socket)
       counters.tcpOpen--
+      const left = perSource.get(source)! - 1
+      if (left > 0) perSource.set(source, left)
+      else perSource.delete(source)
     })
     socket.on('error', (error) => {
       counters.tcpErrors++
@@ -105,6 +134,16 @@ function serveConnection(socket: Socket, family: 4 | 6, options: TcpListenerOpti
     if (reply !== null) socket.write(frame(reply))
   })
   let closing = false
+  // Armed only while a message is incomplete at the end of a chunk: a query that arrives whole (the
+  // usual case) never starts a timer.
+  let deadline: NodeJS.Timeout | undefined
+  let startedAt = 0
+  const messageTimedOut = (): void => {
+    deadline = undefined
+    counters.tcpMessageTimeouts++
+    socket.destroy()
+  }
+  socket.once('close', () => clearTimeout(deadline))
 
   socket.setTimeout(options.idleTimeoutMs, () => {
     counters.tcpIdleTimeouts++
@@ -121,22 +160,49 @@ function serveConnection(socket: Socket, family: 4 | 6, options: TcpListenerOpti
       counters.tcpBadFrames++
       closing = true
       reader.reset()
+      clearTimeout(deadline)
       // FIN after the answers already written; the rest of the input is ignored.
       socket.end()
       return
     }
+    if (reader.started === 0) {
+      if (deadline !== undefined) {
+        clearTimeout(deadline)
+        deadline = undefined
+      }
+    } else if (reader.started !== startedAt) {
+      // A new message is under way: its own deadline, from now.
+      clearTimeout(deadline)
+      startedAt = reader.started
+      deadline = setTimeout(messageTimedOut, options.messageTimeoutMs)
+    }
     // A client that pipelines without reading must not grow our write buffer without bound.
     if (socket.writableNeedDrain) {
       socket.pause()
+      // The wait is ours, not the client's: its message gets a fresh deadline once we read again.
+      clearTimeout(deadline)
+      deadline = undefined
+      startedAt = 0
       socket.once('drain', () => socket.resume())
     }
   })
 
   // The client half-closed after its last query: every complete frame has been answered, so finish.
   socket.on('end', () => {
+    clearTimeout(deadline)
     reader.reset()
     if (!closing) socket.end()
   })
+}
+
+/**
+ * What maxConnectionsPerSource counts by: an IPv4 address, or an IPv6 /64 (one host usually holds a
+ * whole /64, so counting single IPv6 addresses would cap nothing).
+ */
+export function sourceKey(address: string, family: 4 | 6): string {
+  if (family === 4) return address
+  const bytes = parseIPv6(address)
+  return bytes === null ? address : `${bytes.toString('hex', 0, 8)}/64`
 }
 
 function frame(reply: Buffer): Buffer {

@@ -52,6 +52,7 @@ export const Rcode = {
 
 /** EDNS option codes (IANA "DNS EDNS0 Option Codes (OPT)"). */
 export const EdnsOptionCode = {
+  NSID: 3,
   ECS: 8,
   COOKIE: 10,
   PADDING: 12,

@@ -21,6 +21,8 @@ export type EdnsInfo = {
   ecs?: EcsInfo
   /** A well-formed COOKIE option was present (RFC 7873); we do not answer with a server cookie. */
   cookie: boolean
+  /** An NSID option was present (RFC 5001): answered with ours when one is configured. */
+  nsid: boolean
 }
 
 export type OptProblem = { problem: 'formerr' | 'badvers'; detail: string; edns: EdnsInfo }
@@ -41,6 +43,7 @@ export function parseOpt(buf: Buffer, fixed: number, limit: number): EdnsInfo | 
     // Present from the start, so every EdnsInfo has one shape (V8 keeps the query path monomorphic).
     ecs: undefined,
     cookie: false,
+    nsid: false,
   }
   const start = fixed + OPT_FIXED_BYTES
   const end = start + u16(buf, fixed + 8)
@@ -63,6 +66,9 @@ export function parseOpt(buf: Buffer, fixed: number, limit: number): EdnsInfo | 
       // A client cookie is 8 bytes; with a server cookie the option is 16..40 (RFC 7873 §5.2.2).
       if (length !== 8 && (length < 16 || length > 40)) return optFormerr(edns, 'cookie-length')
       edns.cookie = true
+    } else if (code === EdnsOptionCode.NSID) {
+      // RFC 5001 §2.1: the request's option is empty; anything in it is ignored.
+      edns.nsid = true
     }
     p = data + length
   }
@@ -96,9 +102,22 @@ function parseEcs(buf: Buffer, data: number, length: number): EcsInfo | string {
   return { family, sourcePrefix, scopePrefix, address, dataOffset: data }
 }
 
-/** Bytes of the OPT RR we answer with: root name, fixed part, and an ECS echo when the client sent ECS. */
-export function responseOptBytes(ecs: EcsInfo | undefined): number {
-  return 1 + OPT_FIXED_BYTES + (ecs ? 8 + ((ecs.sourcePrefix + 7) >> 3) : 0)
+/**
+ * Bytes of the OPT RR we answer with: root name, fixed part, an ECS echo when the client sent ECS,
+ * and `nsid` (a whole NSID option, see nsidOption) when given.
+ */
+export function responseOptBytes(ecs: EcsInfo | undefined, nsid?: Buffer): number {
+  return 1 + OPT_FIXED_BYTES + (ecs ? 8 + ((ecs.sourcePrefix + 7) >> 3) : 0) + (nsid ? nsid.length : 0)
+}
+
+/** Our NSID option (RFC 5001), code, length and data, ready to copy into an OPT. */
+export function nsidOption(id: string): Buffer {
+  const data = Buffer.from(id, 'utf8')
+  const out = Buffer.alloc(4 + data.length)
+  putU16(out, 0, EdnsOptionCode.NSID)
+  putU16(out, 2, data.length)
+  data.copy(out, 4)
+  return out
 }
 
 /**
@@ -115,6 +134,7 @@ export function writeOpt(
   query: Buffer,
   ecs: EcsInfo | undefined,
   ecsScope: number,
+  nsid?: Buffer,
 ): number {
   out[p] = 0
   putU16(out, p + 1, RRType.OPT)
@@ -123,18 +143,26 @@ export function writeOpt(
   out[p + 6] = 0
   out[p + 7] = doBit ? 0x80 : 0
   out[p + 8] = 0
-  if (!ecs) {
+  if (!ecs && nsid === undefined) {
     putU16(out, p + 9, 0)
     return p + 11
   }
-  const addressBytes = (ecs.sourcePrefix + 7) >> 3
-  putU16(out, p + 9, 8 + addressBytes)
-  putU16(out, p + 11, EdnsOptionCode.ECS)
-  putU16(out, p + 13, 4 + addressBytes)
-  // FAMILY, SOURCE PREFIX-LENGTH and ADDRESS come back as the client sent them.
-  const data = ecs.dataOffset
-  copyBytes(query, data, data + 3, out, p + 15)
-  out[p + 18] = Math.max(0, Math.min(ecsScope | 0, ecs.family === EcsFamily.IPV4 ? 32 : 128))
-  copyBytes(query, data + 4, data + 4 + addressBytes, out, p + 19)
-  return p + 19 + addressBytes
+  let end = p + 11
+  if (ecs) {
+    const addressBytes = (ecs.sourcePrefix + 7) >> 3
+    putU16(out, end, EdnsOptionCode.ECS)
+    putU16(out, end + 2, 4 + addressBytes)
+    // FAMILY, SOURCE PREFIX-LENGTH and ADDRESS come back as the client sent them.
+    const data = ecs.dataOffset
+    copyBytes(query, data, data + 3, out, end + 4)
+    out[end + 7] = Math.max(0, Math.min(ecsScope | 0, ecs.family === EcsFamily.IPV4 ? 32 : 128))
+    copyBytes(query, data + 4, data + 4 + addressBytes, out, end + 8)
+    end += 8 + addressBytes
+  }
+  if (nsid !== undefined) {
+    out.set(nsid, end)
+    end += nsid.length
+  }
+  putU16(out, p + 9, end - p - 11)
+  return end
 }

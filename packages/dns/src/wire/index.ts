@@ -11,7 +11,7 @@ export {
   Rcode,
 } from './constants.js'
 export { formatIPv4, formatIPv6, parseIPv4, parseIPv6 } from './address.js'
-export type { EcsInfo, EdnsInfo } from './edns.js'
+export { nsidOption, type EcsInfo, type EdnsInfo } from './edns.js'
 export { encodeName, nameKey, nameKeyOf, nameOfKey, parentKey, uncompressedNameEnd } from './names.js'
 export { isQueryProblem, parseQuery, type ParsedQuery, type QueryProblem } from './query.js'
 export { slowParse } from './slow-parse.js'

@@ -17,6 +17,8 @@ export type QueryOptions = {
     /** `203.0.113.0/24`, `2001:db8::/56`: the address is cut to the prefix. */
     ecs?: string
     cookie?: Buffer
+    /** Ask for the server's NSID (RFC 5001). */
+    nsid?: boolean
   }
 }
 
@@ -41,6 +43,7 @@ export function encodeQuery(options: QueryOptions): Buffer {
     const rdata: Buffer[] = []
     if (edns.ecs !== undefined) rdata.push(option(EdnsOptionCode.ECS, ecsData(edns.ecs)))
     if (edns.cookie !== undefined) rdata.push(option(EdnsOptionCode.COOKIE, edns.cookie))
+    if (edns.nsid) rdata.push(option(EdnsOptionCode.NSID, Buffer.alloc(0)))
     const body = Buffer.concat(rdata)
     const opt = Buffer.alloc(11)
     opt.writeUInt16BE(RRType.OPT, 1)

@@ -3,6 +3,7 @@ import { OPT_FIXED_BYTES, parseOpt, type EdnsInfo } from './edns.js'
 import { NameMemo } from './name-memo.js'
 import { nameOfKey, uncompressedNameEnd } from './names.js'
 import { u16 } from './bytes.js'
+import { scanOpt } from './scan-opt.js'
 
 /** A query the fast path (or slowParse) understood; everything a lookup and writeResponse need. */
 export type ParsedQuery = {
@@ -63,12 +64,12 @@ export function parseQuery(msg: Buffer): ParsedQuery | QueryProblem {
   if ((flags & RESPONSE_BIT) !== 0) return { problem: 'ignore', detail: 'response' }
   const id = u16(msg, 0)
   const opcode = (flags >> 11) & 0xf
-  if (u16(msg, 4) !== 1) return headerProblem(opcode, 'qdcount', id, flags)
+  if (u16(msg, 4) !== 1) return headerProblem(opcode, 'qdcount', id, flags, msg)
   const qnameEnd = uncompressedNameEnd(msg, HEADER_BYTES)
-  if (qnameEnd < 0) return headerProblem(opcode, 'qname', id, flags)
+  if (qnameEnd < 0) return headerProblem(opcode, 'qname', id, flags, msg)
   const questionEnd = qnameEnd + 4
-  if (questionEnd > length) return headerProblem(opcode, 'question-truncated', id, flags)
-  if (opcode !== 0) return questionProblem('notimp', 'opcode', id, flags, questionEnd)
+  if (questionEnd > length) return headerProblem(opcode, 'question-truncated', id, flags, msg)
+  if (opcode !== 0) return questionProblem('notimp', 'opcode', id, flags, questionEnd, scanOpt(msg))
   const arcount = u16(msg, 10)
   if (u16(msg, 6) !== 0 || u16(msg, 8) !== 0 || arcount > 1) {
     return questionProblem('slow', 'sections', id, flags, questionEnd)
@@ -148,11 +149,15 @@ class FastQuery implements ParsedQuery {
   }
 }
 
-/** Before the question is known: a FORMERR, unless the opcode is not QUERY at all (then NOTIMP). */
-function headerProblem(opcode: number, detail: string, id: number, flags: number): QueryProblem {
+/**
+ * Before the question is known: a FORMERR, unless the opcode is not QUERY at all (then NOTIMP); with
+ * the query's OPT when one can still be found, so the answer carries one (RFC 6891 §7).
+ */
+function headerProblem(opcode: number, detail: string, id: number, flags: number, msg: Buffer): QueryProblem {
+  const edns = scanOpt(msg)
   return opcode !== 0
-    ? { problem: 'notimp', detail: 'opcode', id, flags }
-    : { problem: 'formerr', detail, id, flags }
+    ? { problem: 'notimp', detail: 'opcode', id, flags, edns }
+    : { problem: 'formerr', detail, id, flags, edns }
 }
 
 function questionProblem(

@@ -16,6 +16,8 @@ export type ResponseLimits = {
   /** The UDP payload size we advertise and accept at most (Flag Day 2020: 1232). */
   maxUdpPayload: number
   transport: 'udp' | 'tcp'
+  /** Our NSID option (nsidOption), sent only to queries whose OPT asks for it (RFC 5001). */
+  nsid?: Buffer
 }
 
 export type Answer = {
@@ -69,7 +71,8 @@ export function writeResponse(
   }
   const edns = query.edns
   const ecs = edns?.ecs
-  const optBytes = edns ? responseOptBytes(ecs) : 0
+  const nsid = edns?.nsid === true ? limits.nsid : undefined
+  const optBytes = edns ? responseOptBytes(ecs, nsid) : 0
   let budget = MAX_MESSAGE_BYTES
   if (limits.transport === 'udp') {
     budget = edns
@@ -92,7 +95,7 @@ export function writeResponse(
     out.set(body.bytes, p)
     p += body.bytes.length
   }
-  if (edns) writeOpt(out, p, ourUdpPayload(limits), rcode, edns.doBit, msg, ecs, answer.ecsScope ?? 0)
+  if (edns) writeOpt(out, p, ourUdpPayload(limits), rcode, edns.doBit, msg, ecs, answer.ecsScope ?? 0, nsid)
   return out
 }
 

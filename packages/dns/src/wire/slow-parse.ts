@@ -1,8 +1,9 @@
 import { Packet } from 'dns2'
-import { HEADER_BYTES, MAX_LABEL_BYTES, RRType } from './constants.js'
+import { HEADER_BYTES, RRType } from './constants.js'
 import { OPT_FIXED_BYTES, parseOpt, type EdnsInfo } from './edns.js'
 import { nameKey, nameOfKey, uncompressedNameEnd } from './names.js'
 import { parseQuery, type ParsedQuery, type QueryProblem } from './query.js'
+import { scanOpt, skipName } from './scan-opt.js'
 
 /**
  * The fallback for what parseQuery calls `slow`: dns2 decodes the whole message (any sections, any
@@ -17,7 +18,8 @@ export function slowParse(msg: Buffer): ParsedQuery | QueryProblem {
   const { question } = fast
   const id = msg.readUInt16BE(0)
   const flags = msg.readUInt16BE(2)
-  const fail = (detail: string, edns?: EdnsInfo): QueryProblem => ({
+  // A FORMERR carries an OPT whenever the query had a readable one (RFC 6891 §7).
+  const fail = (detail: string, edns: EdnsInfo | undefined = scanOpt(msg)): QueryProblem => ({
     problem: 'formerr',
     detail,
     id,
@@ -80,17 +82,4 @@ export function slowParse(msg: Buffer): ParsedQuery | QueryProblem {
     edns,
     questionEnd: question.end,
   }
-}
-
-/** Offset after a possibly compressed name as it sits in place (labels, then a root or a pointer); -1 if broken. */
-function skipName(buf: Buffer, start: number): number {
-  let p = start
-  while (p < buf.length) {
-    const length = buf[p]!
-    if (length === 0) return p + 1
-    if (length >= 0xc0) return p + 2 <= buf.length ? p + 2 : -1
-    if (length > MAX_LABEL_BYTES) return -1
-    p += length + 1
-  }
-  return -1
 }

@@ -21,3 +21,4 @@ export {
 } from './schema.js'
 export { isWithin, ownerFqdn, zoneOf } from './names.js'
 export { checkZoneReferences, type ZoneProblem } from './references.js'
+export { zoneSerial } from './serial.js'

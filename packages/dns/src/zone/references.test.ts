@@ -215,4 +215,41 @@ describe('checkZoneReferences', () => {
       },
     ])
   })
+
+  it('an SRV service of a dynamic name beside a static SRV, a CNAME or another dynamic name', () => {
+    expect(
+      check({
+        'nines.test': {
+          ns,
+          records: [
+            {
+              name: '_http._tcp.app',
+              type: 'SRV',
+              data: { priority: 0, weight: 0, port: 80, target: 'x.test' },
+            },
+            { name: '_h2._tcp.app', type: 'CNAME', data: 'x.test' },
+            { name: '_sip._udp.app', type: 'TXT', data: 'fine' },
+          ],
+          names: {
+            app: { pool: 'app', srv: ['_http._tcp', '_h2._tcp', '_sip._udp', '_ldap._tcp'] },
+            '_ldap._tcp.app': { pool: 'api' },
+          },
+        },
+      }),
+    ).toEqual([
+      {
+        path: ['nines.test', 'names', '_ldap._tcp.app'],
+        message: '_ldap._tcp.app.nines.test is also the SRV service of names.app.srv.services[3]',
+      },
+      {
+        path: ['nines.test', 'records', 0, 'type'],
+        message: 'SRV at _http._tcp.app.nines.test is also answered from a pool by names.app.srv.services[0]',
+      },
+      {
+        path: ['nines.test', 'records', 1, 'name'],
+        message:
+          'CNAME at _h2._tcp.app.nines.test beside other data (names.app.srv.services[1]): a CNAME must be alone at its name (RFC 1034 §3.6.2)',
+      },
+    ])
+  })
 })

@@ -86,6 +86,8 @@ function checkZone(
   })
 
   const dynamicAt = new Map<string, string>()
+  // Owners of SRV answers from a pool at `_service._proto.<name>`, and which setting puts them there.
+  const serviceAt = new Map<string, string>()
   const pools = [...poolNames].sort().join(', ') || 'none'
   for (const [key, dynamic] of Object.entries(zone.names)) {
     if (!poolNames.has(dynamic.pool)) {
@@ -104,6 +106,25 @@ function checkZone(
     dynamicAt.set(name, key)
     const types = dynamic.srv.enabled ? ['A', 'AAAA', 'SRV'] : ['A', 'AAAA']
     for (const type of types) occupy(name, { what: `names.${key}`, type, path: ['names', key] })
+    dynamic.srv.services.forEach((service, i) => {
+      const path = ['names', key, 'srv', 'services', i]
+      const at = `${service}.${name}`
+      if (at.length > 253) {
+        problems.push({ path: [origin, ...path], message: `${at} is longer than 253 characters` })
+        return
+      }
+      serviceAt.set(at, `names.${key}.srv.services[${i}]`)
+      occupy(at, { what: `names.${key}.srv.services[${i}]`, type: 'SRV', path })
+    })
+  }
+  for (const [at, what] of serviceAt) {
+    const dynamic = dynamicAt.get(at)
+    if (dynamic !== undefined) {
+      problems.push({
+        path: [origin, 'names', dynamic],
+        message: `${at} is also the SRV service of ${what}`,
+      })
+    }
   }
 
   for (const [name, list] of occupants) {
@@ -111,6 +132,13 @@ function checkZone(
     for (const occupant of list) {
       const [section, index] = occupant.path
       if (section !== 'records') continue
+      const service = serviceAt.get(name)
+      if (service !== undefined && occupant.type === 'SRV') {
+        problems.push({
+          path: [origin, 'records', index!, 'type'],
+          message: `SRV at ${name} is also answered from a pool by ${service}`,
+        })
+      }
       if (dynamic !== undefined && ['A', 'AAAA', 'SRV'].includes(occupant.type)) {
         const srvOff = occupant.type === 'SRV' && !zone.names[dynamic]?.srv.enabled
         if (!srvOff) {

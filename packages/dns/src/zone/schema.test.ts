@@ -46,7 +46,7 @@ describe('dnsZonesSchema', () => {
     expect(zone.records[1]).toEqual({ name: '@', type: 'TXT', data: 'nines local stack' })
     const app = zone.names['app']!
     expect(app.backup).toEqual([])
-    expect(app.srv).toEqual({ enabled: true })
+    expect(app.srv).toEqual({ enabled: true, services: [] })
     expect(app.policy).toMatchObject({ kind: 'all', maxAnswers: 8, allDown: 'fail-open' })
   })
 
@@ -104,6 +104,36 @@ describe('dnsZonesSchema', () => {
       { 'nines.test': { ns: [{ name: 'a.test' }], names: { app: { pool: 'app', srv: { on: true } } } } },
       'nines.test.names.app.srv',
       undefined,
+    ],
+    [
+      { 'nines.test': { ns: [{ name: 'a.test' }], names: { app: { pool: 'app', srv: ['http.tcp'] } } } },
+      'nines.test.names.app.srv.0',
+      'expected _service._proto such as _http._tcp (a service name of 1-15 letters, digits or hyphens)',
+    ],
+    [
+      {
+        'nines.test': {
+          ns: [{ name: 'a.test' }],
+          names: { app: { pool: 'app', srv: { services: ['_averyveryverylongname._tcp'] } } },
+        },
+      },
+      'nines.test.names.app.srv.services.0',
+      'expected _service._proto such as _http._tcp (a service name of 1-15 letters, digits or hyphens)',
+    ],
+    [
+      {
+        'nines.test': {
+          ns: [{ name: 'a.test' }],
+          names: { app: { pool: 'app', srv: ['_http._tcp', '_HTTP._tcp'] } },
+        },
+      },
+      'nines.test.names.app.srv.1',
+      '_http._tcp is listed twice',
+    ],
+    [
+      { 'nines.test': { ns: [{ name: 'a.test' }], names: { app: { pool: 'app', srv: true } } } },
+      'nines.test.names.app.srv',
+      'expected a list of services such as [_http._tcp], or { enabled, services }',
     ],
     [
       {

@@ -83,7 +83,10 @@ export const soaSchema = z.strictObject({
   mname: hostName.optional(),
   /** The administrator's mailbox; defaults to `hostmaster.<origin>`. */
   rname: mailbox.optional(),
-  /** Defaults to the `serial` the builder is given: the daemon passes the config load time in seconds. */
+  /**
+   * Kept as written when set. Otherwise zoneSerial: a hash of this DNS zone's data and of the pools it
+   * answers from, equal on every instance for equal configuration and changed by any change to them.
+   */
   serial: z.number().int().min(0).max(4_294_967_295).optional(),
   refreshSec: ttlSec.default(3600),
   retrySec: ttlSec.default(600),
@@ -100,6 +103,11 @@ export const nsSchema = z.strictObject({
   addresses: z.array(address).default([]),
 })
 
+// The SRV settings written as a bare list; their problems are reported at `srv[i]`, not `srv.services[i]`.
+const shorthand = new WeakSet<object>()
+const SERVICE = /^_[a-z0-9](?:[a-z0-9-]{0,13}[a-z0-9])?\._[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/
+const serviceText = z.string().transform((value) => value.replace(/\.$/, '').toLowerCase())
+
 /** A name answered from a pool (A, AAAA and SRV) through a selection policy. */
 export const dynamicNameSchema = z
   .strictObject({
@@ -107,14 +115,39 @@ export const dynamicNameSchema = z
     policy: policySchema.prefault({}),
     /** Answered when all endpoints are down and `policy.allDown` is `backup`, with the degraded TTL. */
     backup: z.array(address).default([]),
+    /**
+     * SRV answers from the pool: one record per chosen endpoint (priority, weight, port of the
+     * endpoint; target its `host`, else `<endpoint name or index>.<name>`, whose address the table
+     * serves). `services` are the RFC 2782 owners clients ask, `_http._tcp` answering at
+     * `_http._tcp.<name>`; `enabled` also answers at the name itself (Consul style). `srv: [_http._tcp]`
+     * is short for `{ enabled: false, services: [_http._tcp] }`.
+     */
     srv: z
-      .strictObject({
-        /** SRV at the name itself: targets are each endpoint's `host`, else `<endpoint name or index>.<name>`. */
-        enabled: z.boolean().default(true),
-      })
+      .union(
+        [
+          z.array(serviceText).transform((list) => {
+            const srv = { enabled: false, services: list }
+            shorthand.add(srv)
+            return srv
+          }),
+          z.strictObject({ enabled: z.boolean().default(true), services: z.array(serviceText).default([]) }),
+        ],
+        { error: 'expected a list of services such as [_http._tcp], or { enabled, services }' },
+      )
       .prefault({}),
   })
   .superRefine((name, ctx) => {
+    const seen = new Set<string>()
+    name.srv.services.forEach((service, i) => {
+      const path = shorthand.has(name.srv) ? ['srv', i] : ['srv', 'services', i]
+      const message = !SERVICE.test(service)
+        ? 'expected _service._proto such as _http._tcp (a service name of 1-15 letters, digits or hyphens)'
+        : seen.has(service)
+          ? `${service} is listed twice`
+          : undefined
+      seen.add(service)
+      if (message !== undefined) ctx.addIssue({ code: 'custom', path, input: service, message })
+    })
     if (name.policy.allDown === 'backup' && name.backup.length === 0) {
       ctx.addIssue({
         code: 'custom',
