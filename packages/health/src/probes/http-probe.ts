@@ -110,7 +110,12 @@ export function httpProbe(check: HttpCheck, options: HttpProbeOptions = {}): Pro
 
       send(check.path, check.method, maxRedirects)
       return () => {
-        if (!reusable) current?.destroy()
+        const last = current
+        // Settled: later events of its request are nobody's. Destroying a request on a reused socket
+        // raises ECONNRESET, which the stale-socket retry above would otherwise answer with a new request
+        // that hangs on the agent's only socket, so every later probe queued behind it and timed out.
+        current = undefined
+        if (!reusable) last?.destroy()
       }
     })
 }
