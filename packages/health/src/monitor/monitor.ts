@@ -27,7 +27,8 @@ import {
   type MonitorCheck,
 } from '../check.js'
 import type { Probe } from '../probe.js'
-import { probeFor, runProbe } from '../probes/index.js'
+import { customProbe, probeFor, type CustomProbeFunction } from '../probes/index.js'
+import { runCancellable, type RunHandle } from '../probes/run-probe.js'
 import {
   Quorum,
   combineActivePassive,
@@ -74,8 +75,11 @@ export interface MonitorTarget {
   readonly endpoint: Endpoint | (Pick<Endpoint, 'address' | 'port'> & Partial<Endpoint>)
   readonly check: CheckInput
   readonly pool?: string
-  /** A custom probe; required when `check.kind` is `custom`. */
-  readonly probe?: Probe
+  /**
+   * A custom probe; required when `check.kind` is `custom`. It may answer `true`/`false` or a partial
+   * result (see customProbe); a throw or an abort is a failure.
+   */
+  readonly probe?: CustomProbeFunction
 }
 
 /** Everything known about one endpoint: what probes observed and what an operator forced, side by side. */
@@ -113,6 +117,8 @@ interface Entry {
   checkKey: string
   timing: CheckTiming
   thresholds: Thresholds
+  /** The caller's own probe function, as given (compared to tell an unchanged target). */
+  custom: CustomProbeFunction | undefined
   probe: Probe
   health: EndpointHealth
   observed: ObservedState
@@ -122,7 +128,7 @@ interface Entry {
   nextChangeAt: number
   timer: Timer | undefined
   expiryTimer: Timer | undefined
-  inflight: AbortController | undefined
+  inflight: RunHandle | undefined
 }
 
 /**
@@ -177,7 +183,7 @@ export class Monitor extends EventEmitter<MonitorEvents> {
     }
     const checkKey = JSON.stringify([check, endpoint, target.pool])
     const existing = this.#entries.get(endpoint.id)
-    if (existing && existing.checkKey === checkKey && existing.probe === (target.probe ?? existing.probe)) {
+    if (existing && existing.checkKey === checkKey && existing.custom === target.probe) {
       return this.#status(existing)
     }
     const timing = checkTiming(check)
@@ -193,7 +199,10 @@ export class Monitor extends EventEmitter<MonitorEvents> {
       checkKey,
       timing,
       thresholds,
-      probe: target.probe ?? probeFor(check as Exclude<MonitorCheck, { kind: 'custom' }>),
+      custom: target.probe,
+      probe: target.probe
+        ? customProbe(target.probe)
+        : probeFor(check as Exclude<MonitorCheck, { kind: 'custom' }>),
       // A changed check keeps what is known about the endpoint; only a new endpoint starts unknown.
       health: existing?.health ?? initialHealth(now),
       observed: existing?.observed ?? 'unknown',
@@ -409,16 +418,13 @@ export class Monitor extends EventEmitter<MonitorEvents> {
 
   async #probe(entry: Entry): Promise<void> {
     if (entry.inflight || !this.#running) return
-    const controller = new AbortController()
-    entry.inflight = controller
-    const result = await runProbe(entry.probe, entry.endpoint, {
-      timeoutMs: entry.timing.timeoutMs,
-      retries: entry.timing.retries,
-      signal: controller.signal,
-    })
+    const handle: RunHandle = { cancelled: false, cancel: undefined }
+    entry.inflight = handle
+    const { timeoutMs, retries } = entry.timing
+    const result = await runCancellable(entry.probe, entry.endpoint, { timeoutMs, retries }, handle)
     entry.inflight = undefined
     // Removed, replaced or stopped while the probe ran: its result belongs to nobody.
-    if (controller.signal.aborted || this.#entries.get(entry.endpoint.id) !== entry) return
+    if (handle.cancelled || this.#entries.get(entry.endpoint.id) !== entry) return
     const now = this.#clock.now()
     const outcome = transition(entry.health, result, entry.thresholds, now)
     entry.health = outcome.state
@@ -492,7 +498,10 @@ export class Monitor extends EventEmitter<MonitorEvents> {
     entry.timer = undefined
     entry.expiryTimer?.cancel()
     entry.expiryTimer = undefined
-    entry.inflight?.abort()
+    if (entry.inflight) {
+      entry.inflight.cancelled = true
+      entry.inflight.cancel?.()
+    }
     entry.inflight = undefined
   }
 

@@ -7,7 +7,7 @@ import type { Probe, ProbeTarget } from '../probe.js'
 import { errorDetail } from './detail.js'
 import { redirectPath, requestHost, type RequestHost } from './http-host.js'
 import { ResponseReader } from './http-response.js'
-import { settle } from './settle.js'
+import { probeOf } from './settle.js'
 import { parseStatusSet } from './status-set.js'
 
 /** Redirects followed at most, when the check follows redirects. */
@@ -41,14 +41,29 @@ class Connection {
   reused = false
   idleSince = 0
 
+  readonly #address: string
+  readonly #port: number
+  readonly #servername: string | undefined
+
   constructor(
     readonly socket: Socket,
-    readonly key: string,
+    target: ProbeTarget,
+    host: RequestHost,
   ) {
+    this.#address = target.address
+    this.#port = target.port
+    this.#servername = host.servername
     // Bytes on an idle connection answer nothing we asked: it can no longer be trusted.
     socket.on('data', (chunk: Buffer) => (this.exchange ? this.exchange.data(chunk) : socket.destroy()))
     socket.on('error', (error) => this.exchange?.error(error))
     socket.on('close', () => this.exchange?.close())
+  }
+
+  /** Connects to this target, with this TLS server name. */
+  serves(target: ProbeTarget, host: RequestHost): boolean {
+    return (
+      this.#address === target.address && this.#port === target.port && this.#servername === host.servername
+    )
   }
 
   detach(): void {
@@ -78,11 +93,17 @@ export function httpProbe(check: HttpCheck, options: HttpProbeOptions = {}): Pro
   // This endpoint's kept-alive connection between probes.
   let idle: Connection | undefined
   // The request for the last method, path and host: the same every probe, so built once.
-  let last: { key: string; bytes: Buffer } | undefined
+  let last: { method: string; path: string; host: string; bytes: Buffer } | undefined
+  // The target the host was worked out for last: the monitor passes the same endpoint object each time.
+  let lastTarget: { target: ProbeTarget; host: RequestHost } | undefined
+
+  const hostOf = (target: ProbeTarget): RequestHost => {
+    if (lastTarget?.target !== target) lastTarget = { target, host: requestHost(check.host, target) }
+    return lastTarget.host
+  }
 
   const requestBytes = (method: string, path: string, host: RequestHost): Buffer => {
-    const key = `${method} ${path} ${host.header}`
-    if (last?.key === key) return last.bytes
+    if (last?.method === method && last.path === path && last.host === host.header) return last.bytes
     if (unescapedPath.test(path)) throw new TypeError('Request path contains unescaped characters')
     validateHeaderValue('host', host.header)
     const headers: Record<string, string> = {
@@ -94,11 +115,11 @@ export function httpProbe(check: HttpCheck, options: HttpProbeOptions = {}): Pro
     if (method === 'POST' || method === 'OPTIONS') headers['content-length'] ??= '0'
     let text = `${method} ${path} HTTP/1.1\r\n`
     for (const [name, value] of Object.entries(headers)) text += `${name}: ${value}\r\n`
-    last = { key, bytes: Buffer.from(`${text}\r\n`, 'latin1') }
+    last = { method, path, host: host.header, bytes: Buffer.from(`${text}\r\n`, 'latin1') }
     return last.bytes
   }
 
-  const open = (target: ProbeTarget, host: RequestHost, key: string): Connection => {
+  const open = (target: ProbeTarget, host: RequestHost): Connection => {
     const at = { host: target.address, port: target.port }
     const socket = check.tls
       ? connectTls({
@@ -108,108 +129,106 @@ export function httpProbe(check: HttpCheck, options: HttpProbeOptions = {}): Pro
           ...(options.ca === undefined ? {} : { ca: options.ca }),
         })
       : connectTcp({ ...at, noDelay: true })
-    return new Connection(socket, key)
+    return new Connection(socket, target, host)
   }
 
   /** The idle kept-alive connection while it is still good, else a new one. */
   const take = (target: ProbeTarget, host: RequestHost, fresh: boolean): Connection => {
-    const key = `${target.address}:${target.port}:${host.servername ?? ''}`
     const kept = idle
     idle = undefined
-    const good = kept !== undefined && kept.key === key && !kept.socket.destroyed
+    const good = kept !== undefined && kept.serves(target, host) && !kept.socket.destroyed
     if (!fresh && good && performance.now() - kept.idleSince < idleSocketMs) return kept
     kept?.socket.destroy()
-    return open(target, host, key)
+    return open(target, host)
   }
 
-  return (target, signal) =>
-    settle(signal, (finish) => {
-      const host = requestHost(check.host, target)
-      let current: Connection | undefined
-      // Set once a response has been read to its end: only then may its connection serve the next probe.
-      let reusable = false
-      let retriedStale = false
+  return probeOf((target, finish) => {
+    const host = requestHost(check.host, target)
+    let current: Connection | undefined
+    // Set once a response has been read to its end: only then may its connection serve the next probe.
+    let reusable = false
+    let retriedStale = false
 
-      const send = (path: string, method: string, redirectsLeft: number, fresh: boolean): void => {
-        let bytes: Buffer
-        try {
-          bytes = requestBytes(method, path, host)
-        } catch (error) {
-          // A Host header with characters HTTP forbids, say; this can run inside a socket event.
-          return finish(false, errorDetail(error))
+    const send = (path: string, method: string, redirectsLeft: number, fresh: boolean): void => {
+      let bytes: Buffer
+      try {
+        bytes = requestBytes(method, path, host)
+      } catch (error) {
+        // A Host header with characters HTTP forbids, say; this can run inside a socket event.
+        return finish(false, errorDetail(error))
+      }
+      const connection = take(target, host, fresh || !reuse)
+      const reader = new ResponseReader(method === 'HEAD', keepBytes)
+      let judged = false
+      current = connection
+
+      const fail = (error: Error | undefined): void => {
+        // A kept-alive connection the server closed while it was idle: try once on a fresh one, so a
+        // keep-alive race never reads as a failed endpoint.
+        if (connection.reused && !reader.started && !retriedStale) {
+          retriedStale = true
+          connection.detach()
+          return send(path, method, redirectsLeft, true)
         }
-        const connection = take(target, host, fresh || !reuse)
-        const reader = new ResponseReader(method === 'HEAD', keepBytes)
-        let judged = false
-        current = connection
-
-        const fail = (error: Error | undefined): void => {
-          // A kept-alive connection the server closed while it was idle: try once on a fresh one, so a
-          // keep-alive race never reads as a failed endpoint.
-          if (connection.reused && !reader.started && !retriedStale) {
-            retriedStale = true
+        if (reader.started) return finish(false, 'closed mid-response')
+        finish(false, error === undefined ? 'ECONNRESET' : errorDetail(error))
+      }
+      const step = (): void => {
+        if (reader.malformed) return finish(false, 'malformed reply')
+        const head = reader.head
+        if (head === undefined) return
+        const status = head.status
+        if (!judged) {
+          judged = true
+          if (status >= 300 && status < 400 && head.location !== undefined) {
+            if (!check.followRedirects) return finish(false, `redirect ${status}`)
+            if (redirectsLeft === 0) return finish(false, 'too many redirects')
+            const next = redirectPath(head.location, { tls: check.tls, host, port: target.port, path })
+            if (next === undefined) return finish(false, 'redirect off-endpoint')
             connection.detach()
-            return send(path, method, redirectsLeft, true)
+            return send(next, redirectMethod(status, method), redirectsLeft - 1, true)
           }
-          if (reader.started) return finish(false, 'closed mid-response')
-          finish(false, error === undefined ? 'ECONNRESET' : errorDetail(error))
+          if (!statusOk(status)) return finish(false, `status ${status}`)
+          if (bodyOk === undefined && !reuse) return finish(true, `status ${status}`)
         }
-        const step = (): void => {
-          if (reader.malformed) return finish(false, 'malformed reply')
-          const head = reader.head
-          if (head === undefined) return
-          const status = head.status
-          if (!judged) {
-            judged = true
-            if (status >= 300 && status < 400 && head.location !== undefined) {
-              if (!check.followRedirects) return finish(false, `redirect ${status}`)
-              if (redirectsLeft === 0) return finish(false, 'too many redirects')
-              const next = redirectPath(head.location, { tls: check.tls, host, port: target.port, path })
-              if (next === undefined) return finish(false, 'redirect off-endpoint')
-              connection.detach()
-              return send(next, redirectMethod(status, method), redirectsLeft - 1, true)
-            }
-            if (!statusOk(status)) return finish(false, `status ${status}`)
-            if (bodyOk === undefined && !reuse) return finish(true, `status ${status}`)
-          }
-          // Past the limit the rest of the body is not read: the connection is closed instead.
-          const full = bodyOk !== undefined && reader.keptBytes >= check.maxBodyBytes
-          if (!reader.complete && !full) return
-          reusable = reader.complete && reuse && head.keepAlive && !reader.trailing
-          if (bodyOk === undefined || bodyOk(reader.body())) finish(true, `status ${status}`)
-          else finish(false, 'body mismatch')
-        }
-        connection.exchange = {
-          data: (chunk) => {
-            reader.push(chunk)
-            step()
-          },
-          error: fail,
-          close: () => {
-            reader.closed()
-            if (reader.complete) step()
-            if (current === connection) fail(undefined)
-          },
-        }
-        connection.socket.write(bytes)
+        // Past the limit the rest of the body is not read: the connection is closed instead.
+        const full = bodyOk !== undefined && reader.keptBytes >= check.maxBodyBytes
+        if (!reader.complete && !full) return
+        reusable = reader.complete && reuse && head.keepAlive && !reader.trailing
+        if (bodyOk === undefined || bodyOk(reader.body())) finish(true, `status ${status}`)
+        else finish(false, 'body mismatch')
       }
+      connection.exchange = {
+        data: (chunk) => {
+          reader.push(chunk)
+          step()
+        },
+        error: fail,
+        close: () => {
+          reader.closed()
+          if (reader.complete) step()
+          if (current === connection) fail(undefined)
+        },
+      }
+      connection.socket.write(bytes)
+    }
 
-      send(check.path, check.method, maxRedirects, false)
-      return () => {
-        const settled = current
-        current = undefined
-        if (settled === undefined) return
-        // Settled: nothing its connection does from now on concerns this probe.
-        settled.exchange = undefined
-        if (reusable && idle === undefined) {
-          settled.reused = true
-          settled.idleSince = performance.now()
-          idle = settled
-        } else {
-          settled.socket.destroy()
-        }
+    send(check.path, check.method, maxRedirects, false)
+    return () => {
+      const settled = current
+      current = undefined
+      if (settled === undefined) return
+      // Settled: nothing its connection does from now on concerns this probe.
+      settled.exchange = undefined
+      if (reusable && idle === undefined) {
+        settled.reused = true
+        settled.idleSince = performance.now()
+        idle = settled
+      } else {
+        settled.socket.destroy()
       }
-    })
+    }
+  })
 }
 
 /** Lower-cased names; a header Node would refuse to send is misuse, caught at creation. */

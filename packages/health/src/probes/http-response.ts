@@ -11,6 +11,11 @@ const maxHeadBytes = 16_384
 const maxLineBytes = 1_024
 const crlf = '\r\n'
 const emptyBuffer = Buffer.alloc(0)
+const statusLine = /^HTTP\/1\.[01] [1-9]\d\d(?: [^\r\n]*)?(?:\r\n[^\r\n:]+:[^\r\n]*)*$/
+const locationHeader = /\r\nlocation:([^\r]*)/i
+const lengthHeader = /\r\ncontent-length:([^\r]*)/i
+const encodingHeader = /\r\ntransfer-encoding:([^\r]*)/i
+const connectionHeader = /\r\nconnection:([^\r]*)/i
 
 type Framing = 'length' | 'chunked' | 'close' | 'none'
 type ChunkStep = 'size' | 'data' | 'data-end' | 'trailers'
@@ -68,32 +73,20 @@ export class ResponseReader {
     const data = this.#join(chunk)
     const end = data.indexOf('\r\n\r\n')
     if (end < 0) return this.#hold(data, maxHeadBytes)
-    const lines = data.toString('latin1', 0, end).split(crlf)
-    const start = /^HTTP\/1\.([01]) ([1-9]\d\d)(?: |$)/.exec(lines[0] ?? '')
-    if (start === null) return this.#malformed()
-    const status = Number(start[2])
+    // One string for the head; the few headers a probe needs are found in it, no line array is built.
+    const text = data.toString('latin1', 0, end)
+    if (!statusLine.test(text)) return this.#malformed()
+    // `HTTP/1.x NNN`, checked by the pattern.
+    const status = Number(text.slice(9, 12))
+    const minor = text.charCodeAt(7) - 48
     const rest = data.subarray(end + 4)
     // 100 Continue, 103 Early Hints: the real head follows.
     if (status < 200 && status !== 101) return rest
-    let location: string | undefined
-    let length: string | undefined
-    let encoding: string | undefined
-    let connection = ''
-    for (let i = 1; i < lines.length; i++) {
-      const line = lines[i]!
-      const colon = line.indexOf(':')
-      if (colon <= 0) return this.#malformed()
-      const name = line.slice(0, colon).toLowerCase()
-      if (name === 'location') location = line.slice(colon + 1).trim()
-      else if (name === 'content-length') length = line.slice(colon + 1).trim()
-      else if (name === 'transfer-encoding')
-        encoding = line
-          .slice(colon + 1)
-          .trim()
-          .toLowerCase()
-      else if (name === 'connection') connection += `,${line.slice(colon + 1).toLowerCase()}`
-    }
-    const persistent = start[1] === '1' ? !/\bclose\b/.test(connection) : /\bkeep-alive\b/.test(connection)
+    const location = locationHeader.exec(text)?.[1]?.trim()
+    const length = lengthHeader.exec(text)?.[1]?.trim()
+    const encoding = encodingHeader.exec(text)?.[1]?.trim().toLowerCase()
+    const connection = connectionHeader.exec(text)?.[1]?.toLowerCase() ?? ''
+    const persistent = minor === 1 ? !/\bclose\b/.test(connection) : /\bkeep-alive\b/.test(connection)
     if (this.bodiless || status === 204 || status === 304 || status === 101) {
       this.#framing = 'none'
     } else if (encoding !== undefined) {
