@@ -143,7 +143,7 @@ export function httpProbe(check: HttpCheck, options: HttpProbeOptions = {}): Pro
   }
 
   return probeOf((target, finish) => {
-    const host = requestHost(check.host, target)
+    const host = hostOf(target)
     let current: Connection | undefined
     // Set once a response has been read to its end: only then may its connection serve the next probe.
     let reusable = false
