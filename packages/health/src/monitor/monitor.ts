@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events'
 import { hostname } from 'node:os'
 import {
   InvalidArgumentError,
+  NinesError,
   effectiveState,
   endpointId,
   mathRng,
@@ -48,7 +49,7 @@ import {
   type Verdict,
 } from '../state/index.js'
 import type { MonitorEvents } from './events.js'
-import { readStateFile, writeStateFile, type StateFile } from './state-file.js'
+import { readStateFile, removeLeftovers, writeStateFile, type StateFile } from './state-file.js'
 
 export interface MonitorOptions {
   /** This monitor's name in events and quorum verdicts; defaults to the host name. */
@@ -96,6 +97,12 @@ export interface EndpointStatus {
   readonly suppressed: boolean
   /** The soonest time the observed state could change: a TTL hint for answers. */
   readonly nextChangeAt: number
+  /**
+   * Epoch ms when the effective state last turned `up` after being `down` or `drain` (probes, passive
+   * signals, an override set, cleared or expired), restored from the state file across restarts; undefined
+   * while not up, or when being up is a first result. Answers keep a short TTL for a while after it.
+   */
+  readonly recoveredAt: number | undefined
 }
 
 export interface OverrideInput {
@@ -106,6 +113,12 @@ export interface OverrideInput {
   readonly expiresAt?: number
   readonly ttlMs?: number
 }
+
+/**
+ * The longest override TTL: Node fires a timer set further ahead at once, so such an override would expire
+ * the moment it was set (2^31 - 1 ms, about 24.8 days). Exported for the admin API's schema.
+ */
+export const maxOverrideTtlMs = 2 ** 31 - 1
 
 /** The coarsest grid probe start times are rounded up to (see #schedule). */
 const maxGridMs = 100
@@ -124,6 +137,7 @@ interface Entry {
   observed: ObservedState
   effective: EffectiveState
   override: Override | undefined
+  recoveredAt: number | undefined
   passive: PassiveWindow
   nextChangeAt: number
   timer: Timer | undefined
@@ -148,6 +162,8 @@ export class Monitor extends EventEmitter<MonitorEvents> {
   #saved: StateFile | undefined
   #running = false
   #persisting: Promise<void> = Promise.resolve()
+  /** Why the most recent state file write failed; undefined once one succeeds. */
+  #writeError: unknown
 
   constructor(options: MonitorOptions = {}) {
     super()
@@ -163,6 +179,7 @@ export class Monitor extends EventEmitter<MonitorEvents> {
   /** Loads the state file (if any): overrides always, verdicts if recent. Throws if it is malformed. */
   async load(): Promise<void> {
     if (!this.#options.stateFile) return
+    await removeLeftovers(this.#options.stateFile)
     this.#saved = await readStateFile(this.#options.stateFile)
     for (const entry of this.#entries.values()) this.#restore(entry)
   }
@@ -208,6 +225,7 @@ export class Monitor extends EventEmitter<MonitorEvents> {
       observed: existing?.observed ?? 'unknown',
       effective: existing?.effective ?? 'unknown',
       override: existing?.override,
+      recoveredAt: existing?.recoveredAt,
       passive: existing?.passive ?? newPassiveWindow(),
       nextChangeAt: existing?.nextChangeAt ?? now,
       timer: undefined,
@@ -255,6 +273,20 @@ export class Monitor extends EventEmitter<MonitorEvents> {
   }
 
   /**
+   * Waits for pending state file writes. Rejects with NINES_ERR_STATE_FILE_WRITE (naming the file, with the
+   * cause) when the most recent write failed: an override is then in force but would not survive a
+   * restart, and the operator must be told so. Resolves at once without a state file.
+   */
+  async flush(): Promise<void> {
+    await this.#persisting
+    const file = this.#options.stateFile
+    if (file === undefined || this.#writeError === undefined) return
+    const cause = this.#writeError
+    const why = cause instanceof Error ? cause.message : String(cause)
+    throw new NinesError('NINES_ERR_STATE_FILE_WRITE', `cannot write state file ${file}: ${why}`, { cause })
+  }
+
+  /**
    * Resolves when every endpoint has a verdict (its first probe round is complete), or when `capMs`
    * passes; the boolean says which. Answering before then would be answering from ignorance.
    */
@@ -283,12 +315,16 @@ export class Monitor extends EventEmitter<MonitorEvents> {
     return [...this.#entries.values()].map((entry) => this.#status(entry))
   }
 
-  /** Forces a state (kept beside the observed one, persisted). Returns undefined for an unknown id. */
+  /**
+   * Forces a state (kept beside the observed one, persisted: await flush() to know it was saved). Returns
+   * undefined for an unknown id; throws InvalidArgumentError for a ttlMs or expiresAt that is not a number
+   * or lies more than maxOverrideTtlMs ahead.
+   */
   setOverride(id: string, input: OverrideInput): EndpointStatus | undefined {
     const entry = this.#entries.get(id)
     if (!entry) return undefined
     const now = this.#clock.now()
-    const expiresAt = input.expiresAt ?? (input.ttlMs === undefined ? undefined : now + input.ttlMs)
+    const expiresAt = overrideExpiry(input, now)
     entry.override = {
       state: input.state,
       reason: input.reason,
@@ -365,6 +401,7 @@ export class Monitor extends EventEmitter<MonitorEvents> {
       lastProbeAt: entry.health.lastProbeAt,
       suppressed: entry.health.suppressed,
       nextChangeAt: entry.nextChangeAt,
+      recoveredAt: entry.recoveredAt,
     }
   }
 
@@ -386,9 +423,12 @@ export class Monitor extends EventEmitter<MonitorEvents> {
         ...initialHealth(verdict.since, verdict.observed),
         reason: `restored: ${verdict.reason}`,
       }
+      // Restored while recovering: answers keep their short TTL.
+      entry.recoveredAt = verdict.recoveredAt
     }
     entry.observed = entry.health.observed
     entry.effective = effectiveState(entry.observed, entry.override, now)
+    if (entry.effective !== 'up') entry.recoveredAt = undefined
     this.#scheduleExpiry(entry)
   }
 
@@ -456,6 +496,11 @@ export class Monitor extends EventEmitter<MonitorEvents> {
     entry.observed = observed
     entry.effective = effective
     if (from === observed && effectiveFrom === effective) return
+    if (effective !== effectiveFrom) {
+      // Up after down or drain is a recovery; up after unknown is a first result.
+      const recovered = effective === 'up' && effectiveFrom !== 'unknown'
+      entry.recoveredAt = recovered ? now : undefined
+    }
     const override = overrideActive(entry.override, now) ? entry.override : undefined
     const event = {
       endpoint: entry.endpoint,
@@ -483,13 +528,16 @@ export class Monitor extends EventEmitter<MonitorEvents> {
     entry.expiryTimer = undefined
     const expiresAt = entry.override?.expiresAt
     if (expiresAt === undefined) return
+    const delayMs = Math.max(0, expiresAt - this.#clock.now())
     entry.expiryTimer = this.#clock.setTimeout(
       () => {
         entry.expiryTimer = undefined
+        // A saved override further ahead than a timer reaches (written by an older version): wait again.
+        if (delayMs > maxOverrideTtlMs) return this.#scheduleExpiry(entry)
         this.#update(entry, 'override expired')
         this.#persist()
       },
-      Math.max(0, expiresAt - this.#clock.now()),
+      Math.min(delayMs, maxOverrideTtlMs),
     )
   }
 
@@ -521,7 +569,13 @@ export class Monitor extends EventEmitter<MonitorEvents> {
     if (!file) return
     this.#persisting = this.#persisting
       .then(() => writeStateFile(file, this.#snapshot()))
-      .catch((error: unknown) => this.#logger.error({ err: error, file }, 'cannot write state file'))
+      .then(
+        () => (this.#writeError = undefined),
+        (error: unknown) => {
+          this.#writeError = error
+          this.#logger.error({ err: error, file }, 'cannot write state file')
+        },
+      )
   }
 
   #snapshot(): StateFile {
@@ -533,11 +587,30 @@ export class Monitor extends EventEmitter<MonitorEvents> {
         observed: entry.health.observed,
         since: entry.health.since,
         reason: entry.health.reason,
+        ...(entry.recoveredAt === undefined ? {} : { recoveredAt: entry.recoveredAt }),
       }
       if (overrideActive(entry.override, now)) overrides[id] = entry.override
     }
     return { version: 1, savedAt: now, endpoints, overrides }
   }
+}
+
+/** When an override ends, if ever; a time a timer cannot reach is refused rather than expiring at once. */
+function overrideExpiry(input: OverrideInput, now: number): number | undefined {
+  const { expiresAt, ttlMs } = input
+  if (expiresAt !== undefined) {
+    if (!Number.isFinite(expiresAt) || expiresAt - now > maxOverrideTtlMs) {
+      throw new InvalidArgumentError(
+        `expiresAt: expected at most ${maxOverrideTtlMs} ms ahead, got ${expiresAt} (now ${now})`,
+      )
+    }
+    return expiresAt
+  }
+  if (ttlMs === undefined) return undefined
+  if (!Number.isFinite(ttlMs) || ttlMs < 1 || ttlMs > maxOverrideTtlMs) {
+    throw new InvalidArgumentError(`ttlMs: expected 1..${maxOverrideTtlMs} ms, got ${ttlMs}`)
+  }
+  return now + ttlMs
 }
 
 function normaliseEndpoint(input: MonitorTarget['endpoint']): Endpoint {
