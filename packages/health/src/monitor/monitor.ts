@@ -49,6 +49,7 @@ import {
   type Verdict,
 } from '../state/index.js'
 import type { MonitorEvents } from './events.js'
+import { SlotQueue } from './slots.js'
 import { readStateFile, removeLeftovers, writeStateFile, type StateFile } from './state-file.js'
 
 export interface MonitorOptions {
@@ -140,7 +141,8 @@ interface Entry {
   recoveredAt: number | undefined
   passive: PassiveWindow
   nextChangeAt: number
-  timer: Timer | undefined
+  /** The grid slot its next probe is due at; undefined when none is scheduled. */
+  dueAt: number | undefined
   expiryTimer: Timer | undefined
   inflight: RunHandle | undefined
 }
@@ -162,6 +164,7 @@ export class Monitor extends EventEmitter<MonitorEvents> {
   #saved: StateFile | undefined
   #running = false
   #persisting: Promise<void> = Promise.resolve()
+  readonly #due: SlotQueue<Entry>
   /** Why the most recent state file write failed; undefined once one succeeds. */
   #writeError: unknown
 
@@ -174,6 +177,7 @@ export class Monitor extends EventEmitter<MonitorEvents> {
     this.#logger = options.logger ?? noopLogger
     this.#passive = options.passive === false ? false : passiveSchema.parse(options.passive ?? {})
     this.#quorum = options.quorum ? new Quorum(options.quorum) : undefined
+    this.#due = new SlotQueue(this.#clock, (entry, at) => this.#onDue(entry, at))
   }
 
   /** Loads the state file (if any): overrides always, verdicts if recent. Throws if it is malformed. */
@@ -228,7 +232,7 @@ export class Monitor extends EventEmitter<MonitorEvents> {
       recoveredAt: existing?.recoveredAt,
       passive: existing?.passive ?? newPassiveWindow(),
       nextChangeAt: existing?.nextChangeAt ?? now,
-      timer: undefined,
+      dueAt: undefined,
       expiryTimer: undefined,
       inflight: undefined,
     }
@@ -267,6 +271,7 @@ export class Monitor extends EventEmitter<MonitorEvents> {
   async stop(): Promise<void> {
     this.#running = false
     for (const entry of this.#entries.values()) this.#cancel(entry)
+    this.#due.clear()
     for (const resolve of this.#firstRoundWaiters) resolve()
     this.#firstRoundWaiters.clear()
     await this.#persisting
@@ -443,17 +448,22 @@ export class Monitor extends EventEmitter<MonitorEvents> {
   }
 
   #schedule(entry: Entry, delayMs: number): void {
-    entry.timer?.cancel()
-    // Probes fire on a coarse grid (a tenth of the interval, at most 100 ms; rounded to the nearest slot, so intervals keep their mean) so one wake-up of the event
-    // loop starts many of them: with a thousand endpoints at 1 s that is 10 wake-ups a second instead of a
-    // thousand, which measured about a third less CPU. Jitter still spreads probes over the slots.
+    // Probes fire on a coarse grid (a tenth of the interval, at most 100 ms; rounded to the nearest slot, so
+    // intervals keep their mean) so one wake-up of the event loop starts many of them: with a thousand
+    // endpoints at 1 s that is 10 wake-ups a second instead of a thousand, which measured about a third less
+    // CPU. Jitter still spreads probes over the slots.
     const now = this.#clock.now()
     const grid = Math.min(maxGridMs, Math.max(1, Math.floor(entry.timing.intervalMs / 10)))
     const at = Math.max(now + 1, Math.round((now + delayMs) / grid) * grid)
-    entry.timer = this.#clock.setTimeout(() => {
-      entry.timer = undefined
-      void this.#probe(entry)
-    }, at - now)
+    entry.dueAt = at
+    this.#due.add(at, entry)
+  }
+
+  /** A slot came: probe the entry unless it was rescheduled or cancelled since. */
+  #onDue(entry: Entry, at: number): void {
+    if (entry.dueAt !== at) return
+    entry.dueAt = undefined
+    void this.#probe(entry)
   }
 
   async #probe(entry: Entry): Promise<void> {
@@ -542,8 +552,7 @@ export class Monitor extends EventEmitter<MonitorEvents> {
   }
 
   #cancel(entry: Entry): void {
-    entry.timer?.cancel()
-    entry.timer = undefined
+    entry.dueAt = undefined
     entry.expiryTimer?.cancel()
     entry.expiryTimer = undefined
     if (entry.inflight) {
