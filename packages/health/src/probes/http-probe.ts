@@ -24,6 +24,38 @@ export interface HttpProbeOptions {
 /** A kept-alive connection idle this long is replaced: below common server keep-alive timeouts (Node: 5 s). */
 const idleSocketMs = 4000
 
+/**
+ * Idle kept-alive connections of every HTTP probe. Parked ones are unref'd (an idle probe connection never
+ * keeps a process alive, as with Node's Agent) and one sweep closes those idle past idleSocketMs, so the
+ * connection of a removed endpoint or a stopped monitor does not outlive it for long.
+ */
+const parked = new Set<Connection>()
+let sweeper: NodeJS.Timeout | undefined
+
+function park(connection: Connection): void {
+  connection.idleSince = performance.now()
+  connection.socket.unref()
+  parked.add(connection)
+  sweeper ??= setInterval(sweep, idleSocketMs / 2).unref()
+}
+
+function unpark(connection: Connection): void {
+  parked.delete(connection)
+  connection.socket.ref()
+}
+
+function sweep(): void {
+  const now = performance.now()
+  for (const connection of parked) {
+    if (now - connection.idleSince < idleSocketMs && !connection.socket.destroyed) continue
+    parked.delete(connection)
+    connection.socket.destroy()
+  }
+  if (parked.size > 0) return
+  clearInterval(sweeper)
+  sweeper = undefined
+}
+
 /** What Node's ClientRequest refuses in a request path. */
 const unescapedPath = /[^\u0021-\u00ff]/
 
@@ -136,6 +168,7 @@ export function httpProbe(check: HttpCheck, options: HttpProbeOptions = {}): Pro
   const take = (target: ProbeTarget, host: RequestHost, fresh: boolean): Connection => {
     const kept = idle
     idle = undefined
+    if (kept) unpark(kept)
     const good = kept !== undefined && kept.serves(target, host) && !kept.socket.destroyed
     if (!fresh && good && performance.now() - kept.idleSince < idleSocketMs) return kept
     kept?.socket.destroy()
@@ -222,7 +255,7 @@ export function httpProbe(check: HttpCheck, options: HttpProbeOptions = {}): Pro
       settled.exchange = undefined
       if (reusable && idle === undefined) {
         settled.reused = true
-        settled.idleSince = performance.now()
+        park(settled)
         idle = settled
       } else {
         settled.socket.destroy()
