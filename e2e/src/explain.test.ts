@@ -22,8 +22,8 @@ describe('explain', () => {
   const listeners: Server[] = []
   let dns: RunningDns
   beforeAll(async () => {
-    const port = await freePort('127.0.5.1')
-    for (const address of ['127.0.5.1', '127.0.5.2']) {
+    const port = await freePort('127.0.7.1')
+    for (const address of ['127.0.7.1', '127.0.7.2']) {
       const server = createServer((socket) => socket.destroy())
       await new Promise<void>((resolve) => server.listen(port, address, resolve))
       listeners.push(server)
@@ -40,7 +40,7 @@ describe('explain', () => {
         {
           web: {
             check: fastTcpCheck,
-            endpoints: [endpoint('one', '127.0.5.1', 'eu-1'), endpoint('two', '127.0.5.2', 'eu-2')],
+            endpoints: [endpoint('one', '127.0.7.1', 'eu-1'), endpoint('two', '127.0.7.2', 'eu-2')],
           },
         },
         { names: { web: { pool: 'web' } } },
@@ -70,7 +70,7 @@ describe('explain', () => {
     const near = await explain('name=web.e2e.test&type=A&client=10.1.2.3')
     expect(near.status).toBe(200)
     expect(near.body.client).toMatchObject({ address: '10.1.2.3', locality: 'eu/eu-1' })
-    expect(near.body.answers.map((a) => a.data)).toEqual(['127.0.5.1'])
+    expect(near.body.answers.map((a) => a.data)).toEqual(['127.0.7.1'])
     expect(near.body.dynamic).toMatchObject({ state: 'healthy', ttlRule: 'normal' })
     expect(near.body.steps.map((s) => s.step)).toEqual(
       expect.arrayContaining(['zone', 'policy', 'locality', 'ttl']),
@@ -102,7 +102,7 @@ describe('explain', () => {
     expect(drain.status).toBe(200)
     await waitFor(async () => (await explain('name=web.e2e.test')).body.dynamic?.ttlRule === 'draining', 5000)
     const drained = await explain('name=web.e2e.test')
-    expect(drained.body.answers.map((a) => [a.data, a.ttl])).toEqual([['127.0.5.1', 5]])
+    expect(drained.body.answers.map((a) => [a.data, a.ttl])).toEqual([['127.0.7.1', 5]])
     expect(drained.body.steps.find((s) => s.step === 'drain')?.detail).toMatch(/drain/)
     expect((await dig(dns.port, 'web.e2e.test')).answers.map((a) => a.ttl)).toEqual([5])
 

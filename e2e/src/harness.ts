@@ -1,6 +1,7 @@
 // Starts the built nines-dns as a user would, and queries it with dig and Node's resolver.
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
 import { createSocket } from 'node:dgram'
+import { existsSync } from 'node:fs'
 import { mkdtemp, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -165,4 +166,56 @@ export async function addresses(port: number, name: string, type = 'A'): Promise
 
 export async function admin(running: RunningDns, path: string, init?: RequestInit): Promise<Response> {
   return fetch(`${running.adminUrl}${path}`, { ...init, signal: AbortSignal.timeout(5000) })
+}
+
+const stacksMain = fileURLToPath(new URL('../../tools/stacks/dist/main.js', import.meta.url))
+
+export interface EndpointProcess {
+  readonly url: string
+  readonly pid: number
+  /** Resolves with the exit code once the process has exited. */
+  readonly exited: Promise<number | null>
+  signal(signal: NodeJS.Signals): void
+  stop(): Promise<number | null>
+}
+
+/**
+ * Starts one demo endpoint as its own process (`tools/stacks/dist/main.js`, built by `npx tsc -b
+ * tools/stacks`), so a test can crash it, SIGSTOP it and start it again on the same address and port.
+ */
+export async function startEndpointProcess(options: {
+  stack: string
+  name: string
+  address: string
+  port: number
+}): Promise<EndpointProcess> {
+  if (!existsSync(stacksMain)) throw new Error(`${stacksMain} is missing: run npx tsc -b tools/stacks`)
+  const args = ['--stack', options.stack, '--name', options.name]
+  args.push('--address', options.address, '--port', String(options.port))
+  const child = spawn(process.execPath, [stacksMain, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  let output = ''
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()))
+  const url = await new Promise<string | undefined>((resolve) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString()
+      const line = /\{"msg":"demo endpoint listening".*\}/.exec(output)?.[0]
+      if (line) resolve((JSON.parse(line) as { url: string }).url)
+    })
+    void exited.then(() => resolve(undefined))
+  })
+  if (url === undefined) throw new Error(`demo endpoint ${options.name} did not start:\n${output}`)
+  return {
+    url,
+    pid: child.pid!,
+    exited,
+    signal: (signal) => child.kill(signal),
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGCONT') // a stopped process cannot act on SIGTERM
+        child.kill('SIGKILL')
+      }
+      return exited
+    },
+  }
 }

@@ -41,7 +41,8 @@ export function dnsService(
   const inputFor = (config: Config): AnswerInput => {
     const now = clock.now()
     const health: Record<string, EndpointHealthView> = {}
-    for (const status of monitor.list()) health[status.endpoint.id] = { effective: status.effective }
+    for (const { endpoint, effective, recoveredAt } of monitor.list())
+      health[endpoint.id] = recoveredAt === undefined ? { effective } : { effective, recoveredAt }
     return { config, health, priority: [...priority], now }
   }
 

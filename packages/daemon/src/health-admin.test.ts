@@ -2,10 +2,10 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { systemClock } from '@nines/core'
-import { AvailabilityLedger, Monitor } from '@nines/health'
+import { AvailabilityLedger, Monitor, maxOverrideTtlMs } from '@nines/health'
 import { createAdminApp, createMetrics, silentLogger } from '@nines/ops'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { addHealthRoutes, maxOverrideTtlMs } from './health-admin.js'
+import { addHealthRoutes } from './health-admin.js'
 
 let dir: string
 let monitor: Monitor

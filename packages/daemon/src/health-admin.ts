@@ -1,12 +1,9 @@
 import { isNinesError } from '@nines/core'
-import type { AvailabilityLedger, Monitor } from '@nines/health'
+import { maxOverrideTtlMs, type AvailabilityLedger, type Monitor } from '@nines/health'
 import { problem, type Logger } from '@nines/ops'
 import type { Context, Hono } from 'hono'
 import { z } from 'zod'
 import { monitorId } from './targets.js'
-
-/** Node fires a longer timer at once, so an override could never last longer than this. */
-export const maxOverrideTtlMs = 2 ** 31 - 1
 
 const overrideBody = z.strictObject({
   state: z.enum(['drain', 'up', 'down']),

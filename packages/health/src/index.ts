@@ -54,9 +54,10 @@ export {
   type MonitorOptions,
   type MonitorTarget,
   type OverrideInput,
+  maxOverrideTtlMs,
 } from './monitor/monitor.js'
 export type { MonitorEvents, ProbeEvent, TransitionEvent } from './monitor/events.js'
-export { readStateFile, writeStateFile, type StateFile } from './monitor/state-file.js'
+export { readStateFile, removeLeftovers, writeStateFile, type StateFile } from './monitor/state-file.js'
 export { recordAvailability } from './monitor/ledger-link.js'
 export {
   AvailabilityLedger,

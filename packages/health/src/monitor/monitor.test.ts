@@ -181,6 +181,22 @@ describe('Monitor with a scripted probe', () => {
       m.add({ endpoint: { address: '127.0.0.1', port: 9 }, check: { kind: 'http', intervalMs: 5 } }),
     ).toThrow(/intervalMs/)
   })
+
+  it('accepts a custom probe that answers a boolean or a partial result, as the README documents', async () => {
+    const clock = new ManualClock(0)
+    const m = monitor({ clock, damping: false })
+    let answer: boolean | { ok: boolean; detail?: string } = true
+    m.add({ endpoint: { address: '127.0.0.1', port: 9 }, check: fastCheck, probe: async () => answer })
+    m.start()
+    await runUntil(clock, () => m.get('127.0.0.1:9')?.observed === 'up')
+    expect(m.get('127.0.0.1:9')?.lastResult).toMatchObject({ ok: true, detail: 'ok' })
+    answer = false
+    await runUntil(clock, () => m.get('127.0.0.1:9')?.observed === 'down')
+    expect(m.get('127.0.0.1:9')?.lastResult).toMatchObject({ ok: false, detail: 'failed' })
+    answer = { ok: true, detail: 'queue depth 3' }
+    await runUntil(clock, () => m.get('127.0.0.1:9')?.observed === 'up')
+    expect(m.get('127.0.0.1:9')?.lastResult).toMatchObject({ ok: true, detail: 'queue depth 3' })
+  })
 })
 
 describe('Monitor overrides and the state file', () => {

@@ -28,7 +28,8 @@ import {
   type MonitorCheck,
 } from '../check.js'
 import type { Probe } from '../probe.js'
-import { probeFor, runProbe } from '../probes/index.js'
+import { customProbe, probeFor, type CustomProbeFunction } from '../probes/index.js'
+import { runCancellable, type RunHandle } from '../probes/run-probe.js'
 import {
   Quorum,
   combineActivePassive,
@@ -48,7 +49,8 @@ import {
   type Verdict,
 } from '../state/index.js'
 import type { MonitorEvents } from './events.js'
-import { readStateFile, writeStateFile, type StateFile } from './state-file.js'
+import { SlotQueue } from './slots.js'
+import { readStateFile, removeLeftovers, writeStateFile, type StateFile } from './state-file.js'
 
 export interface MonitorOptions {
   /** This monitor's name in events and quorum verdicts; defaults to the host name. */
@@ -75,8 +77,11 @@ export interface MonitorTarget {
   readonly endpoint: Endpoint | (Pick<Endpoint, 'address' | 'port'> & Partial<Endpoint>)
   readonly check: CheckInput
   readonly pool?: string
-  /** A custom probe; required when `check.kind` is `custom`. */
-  readonly probe?: Probe
+  /**
+   * A custom probe; required when `check.kind` is `custom`. It may answer `true`/`false` or a partial
+   * result (see customProbe); a throw or an abort is a failure.
+   */
+  readonly probe?: CustomProbeFunction
 }
 
 /** Everything known about one endpoint: what probes observed and what an operator forced, side by side. */
@@ -93,6 +98,12 @@ export interface EndpointStatus {
   readonly suppressed: boolean
   /** The soonest time the observed state could change: a TTL hint for answers. */
   readonly nextChangeAt: number
+  /**
+   * Epoch ms when the effective state last turned `up` after being `down` or `drain` (probes, passive
+   * signals, an override set, cleared or expired), restored from the state file across restarts; undefined
+   * while not up, or when being up is a first result. Answers keep a short TTL for a while after it.
+   */
+  readonly recoveredAt: number | undefined
 }
 
 export interface OverrideInput {
@@ -104,6 +115,12 @@ export interface OverrideInput {
   readonly ttlMs?: number
 }
 
+/**
+ * The longest override TTL: Node fires a timer set further ahead at once, so such an override would expire
+ * the moment it was set (2^31 - 1 ms, about 24.8 days). Exported for the admin API's schema.
+ */
+export const maxOverrideTtlMs = 2 ** 31 - 1
+
 /** The coarsest grid probe start times are rounded up to (see #schedule). */
 const maxGridMs = 100
 
@@ -114,16 +131,20 @@ interface Entry {
   checkKey: string
   timing: CheckTiming
   thresholds: Thresholds
+  /** The caller's own probe function, as given (compared to tell an unchanged target). */
+  custom: CustomProbeFunction | undefined
   probe: Probe
   health: EndpointHealth
   observed: ObservedState
   effective: EffectiveState
   override: Override | undefined
+  recoveredAt: number | undefined
   passive: PassiveWindow
   nextChangeAt: number
-  timer: Timer | undefined
+  /** The grid slot its next probe is due at; undefined when none is scheduled. */
+  dueAt: number | undefined
   expiryTimer: Timer | undefined
-  inflight: AbortController | undefined
+  inflight: RunHandle | undefined
 }
 
 /**
@@ -143,7 +164,9 @@ export class Monitor extends EventEmitter<MonitorEvents> {
   #saved: StateFile | undefined
   #running = false
   #persisting: Promise<void> = Promise.resolve()
-  #persistError: NinesError | undefined
+  readonly #due: SlotQueue<Entry>
+  /** Why the most recent state file write failed; undefined once one succeeds. */
+  #writeError: unknown
 
   constructor(options: MonitorOptions = {}) {
     super()
@@ -154,11 +177,13 @@ export class Monitor extends EventEmitter<MonitorEvents> {
     this.#logger = options.logger ?? noopLogger
     this.#passive = options.passive === false ? false : passiveSchema.parse(options.passive ?? {})
     this.#quorum = options.quorum ? new Quorum(options.quorum) : undefined
+    this.#due = new SlotQueue(this.#clock, (entry, at) => this.#onDue(entry, at))
   }
 
   /** Loads the state file (if any): overrides always, verdicts if recent. Throws if it is malformed. */
   async load(): Promise<void> {
     if (!this.#options.stateFile) return
+    await removeLeftovers(this.#options.stateFile)
     this.#saved = await readStateFile(this.#options.stateFile)
     for (const entry of this.#entries.values()) this.#restore(entry)
   }
@@ -179,7 +204,7 @@ export class Monitor extends EventEmitter<MonitorEvents> {
     }
     const checkKey = JSON.stringify([check, endpoint, target.pool])
     const existing = this.#entries.get(endpoint.id)
-    if (existing && existing.checkKey === checkKey && existing.probe === (target.probe ?? existing.probe)) {
+    if (existing && existing.checkKey === checkKey && existing.custom === target.probe) {
       return this.#status(existing)
     }
     const timing = checkTiming(check)
@@ -195,15 +220,19 @@ export class Monitor extends EventEmitter<MonitorEvents> {
       checkKey,
       timing,
       thresholds,
-      probe: target.probe ?? probeFor(check as Exclude<MonitorCheck, { kind: 'custom' }>),
+      custom: target.probe,
+      probe: target.probe
+        ? customProbe(target.probe)
+        : probeFor(check as Exclude<MonitorCheck, { kind: 'custom' }>),
       // A changed check keeps what is known about the endpoint; only a new endpoint starts unknown.
       health: existing?.health ?? initialHealth(now),
       observed: existing?.observed ?? 'unknown',
       effective: existing?.effective ?? 'unknown',
       override: existing?.override,
+      recoveredAt: existing?.recoveredAt,
       passive: existing?.passive ?? newPassiveWindow(),
       nextChangeAt: existing?.nextChangeAt ?? now,
-      timer: undefined,
+      dueAt: undefined,
       expiryTimer: undefined,
       inflight: undefined,
     }
@@ -238,19 +267,28 @@ export class Monitor extends EventEmitter<MonitorEvents> {
     for (const entry of this.#entries.values()) this.#schedule(entry, this.#startDelay(entry))
   }
 
-  /** Waits for pending state-file writes; rejects (NINES_ERR_STATE_FILE_WRITE) if the latest one failed. */
-  async flush(): Promise<void> {
-    await this.#persisting
-    if (this.#persistError) throw this.#persistError
-  }
-
   /** Stops every schedule, aborts probes in flight and waits for the state file to be written. */
   async stop(): Promise<void> {
     this.#running = false
     for (const entry of this.#entries.values()) this.#cancel(entry)
+    this.#due.clear()
     for (const resolve of this.#firstRoundWaiters) resolve()
     this.#firstRoundWaiters.clear()
     await this.#persisting
+  }
+
+  /**
+   * Waits for pending state file writes. Rejects with NINES_ERR_STATE_FILE_WRITE (naming the file, with the
+   * cause) when the most recent write failed: an override is then in force but would not survive a
+   * restart, and the operator must be told so. Resolves at once without a state file.
+   */
+  async flush(): Promise<void> {
+    await this.#persisting
+    const file = this.#options.stateFile
+    if (file === undefined || this.#writeError === undefined) return
+    const cause = this.#writeError
+    const why = cause instanceof Error ? cause.message : String(cause)
+    throw new NinesError('NINES_ERR_STATE_FILE_WRITE', `cannot write state file ${file}: ${why}`, { cause })
   }
 
   /**
@@ -282,12 +320,16 @@ export class Monitor extends EventEmitter<MonitorEvents> {
     return [...this.#entries.values()].map((entry) => this.#status(entry))
   }
 
-  /** Forces a state (kept beside the observed one, persisted). Returns undefined for an unknown id. */
+  /**
+   * Forces a state (kept beside the observed one, persisted: await flush() to know it was saved). Returns
+   * undefined for an unknown id; throws InvalidArgumentError for a ttlMs or expiresAt that is not a number
+   * or lies more than maxOverrideTtlMs ahead.
+   */
   setOverride(id: string, input: OverrideInput): EndpointStatus | undefined {
     const entry = this.#entries.get(id)
     if (!entry) return undefined
     const now = this.#clock.now()
-    const expiresAt = input.expiresAt ?? (input.ttlMs === undefined ? undefined : now + input.ttlMs)
+    const expiresAt = overrideExpiry(input, now)
     entry.override = {
       state: input.state,
       reason: input.reason,
@@ -364,6 +406,7 @@ export class Monitor extends EventEmitter<MonitorEvents> {
       lastProbeAt: entry.health.lastProbeAt,
       suppressed: entry.health.suppressed,
       nextChangeAt: entry.nextChangeAt,
+      recoveredAt: entry.recoveredAt,
     }
   }
 
@@ -385,9 +428,12 @@ export class Monitor extends EventEmitter<MonitorEvents> {
         ...initialHealth(verdict.since, verdict.observed),
         reason: `restored: ${verdict.reason}`,
       }
+      // Restored while recovering: answers keep their short TTL.
+      entry.recoveredAt = verdict.recoveredAt
     }
     entry.observed = entry.health.observed
     entry.effective = effectiveState(entry.observed, entry.override, now)
+    if (entry.effective !== 'up') entry.recoveredAt = undefined
     this.#scheduleExpiry(entry)
   }
 
@@ -402,31 +448,33 @@ export class Monitor extends EventEmitter<MonitorEvents> {
   }
 
   #schedule(entry: Entry, delayMs: number): void {
-    entry.timer?.cancel()
-    // Probes fire on a coarse grid (a tenth of the interval, at most 100 ms; rounded to the nearest slot, so intervals keep their mean) so one wake-up of the event
-    // loop starts many of them: with a thousand endpoints at 1 s that is 10 wake-ups a second instead of a
-    // thousand, which measured about a third less CPU. Jitter still spreads probes over the slots.
+    // Probes fire on a coarse grid (a tenth of the interval, at most 100 ms; rounded to the nearest slot, so
+    // intervals keep their mean) so one wake-up of the event loop starts many of them: with a thousand
+    // endpoints at 1 s that is 10 wake-ups a second instead of a thousand, which measured about a third less
+    // CPU. Jitter still spreads probes over the slots.
     const now = this.#clock.now()
     const grid = Math.min(maxGridMs, Math.max(1, Math.floor(entry.timing.intervalMs / 10)))
     const at = Math.max(now + 1, Math.round((now + delayMs) / grid) * grid)
-    entry.timer = this.#clock.setTimeout(() => {
-      entry.timer = undefined
-      void this.#probe(entry)
-    }, at - now)
+    entry.dueAt = at
+    this.#due.add(at, entry)
+  }
+
+  /** A slot came: probe the entry unless it was rescheduled or cancelled since. */
+  #onDue(entry: Entry, at: number): void {
+    if (entry.dueAt !== at) return
+    entry.dueAt = undefined
+    void this.#probe(entry)
   }
 
   async #probe(entry: Entry): Promise<void> {
     if (entry.inflight || !this.#running) return
-    const controller = new AbortController()
-    entry.inflight = controller
-    const result = await runProbe(entry.probe, entry.endpoint, {
-      timeoutMs: entry.timing.timeoutMs,
-      retries: entry.timing.retries,
-      signal: controller.signal,
-    })
+    const handle: RunHandle = { cancelled: false, cancel: undefined }
+    entry.inflight = handle
+    const { timeoutMs, retries } = entry.timing
+    const result = await runCancellable(entry.probe, entry.endpoint, { timeoutMs, retries }, handle)
     entry.inflight = undefined
     // Removed, replaced or stopped while the probe ran: its result belongs to nobody.
-    if (controller.signal.aborted || this.#entries.get(entry.endpoint.id) !== entry) return
+    if (handle.cancelled || this.#entries.get(entry.endpoint.id) !== entry) return
     const now = this.#clock.now()
     const outcome = transition(entry.health, result, entry.thresholds, now)
     entry.health = outcome.state
@@ -458,6 +506,11 @@ export class Monitor extends EventEmitter<MonitorEvents> {
     entry.observed = observed
     entry.effective = effective
     if (from === observed && effectiveFrom === effective) return
+    if (effective !== effectiveFrom) {
+      // Up after down or drain is a recovery; up after unknown is a first result.
+      const recovered = effective === 'up' && effectiveFrom !== 'unknown'
+      entry.recoveredAt = recovered ? now : undefined
+    }
     const override = overrideActive(entry.override, now) ? entry.override : undefined
     const event = {
       endpoint: entry.endpoint,
@@ -485,22 +538,27 @@ export class Monitor extends EventEmitter<MonitorEvents> {
     entry.expiryTimer = undefined
     const expiresAt = entry.override?.expiresAt
     if (expiresAt === undefined) return
+    const delayMs = Math.max(0, expiresAt - this.#clock.now())
     entry.expiryTimer = this.#clock.setTimeout(
       () => {
         entry.expiryTimer = undefined
+        // A saved override further ahead than a timer reaches (written by an older version): wait again.
+        if (delayMs > maxOverrideTtlMs) return this.#scheduleExpiry(entry)
         this.#update(entry, 'override expired')
         this.#persist()
       },
-      Math.max(0, expiresAt - this.#clock.now()),
+      Math.min(delayMs, maxOverrideTtlMs),
     )
   }
 
   #cancel(entry: Entry): void {
-    entry.timer?.cancel()
-    entry.timer = undefined
+    entry.dueAt = undefined
     entry.expiryTimer?.cancel()
     entry.expiryTimer = undefined
-    entry.inflight?.abort()
+    if (entry.inflight) {
+      entry.inflight.cancelled = true
+      entry.inflight.cancel?.()
+    }
     entry.inflight = undefined
   }
 
@@ -521,13 +579,9 @@ export class Monitor extends EventEmitter<MonitorEvents> {
     this.#persisting = this.#persisting
       .then(() => writeStateFile(file, this.#snapshot()))
       .then(
-        () => (this.#persistError = undefined),
+        () => (this.#writeError = undefined),
         (error: unknown) => {
-          this.#persistError = new NinesError(
-            'NINES_ERR_STATE_FILE_WRITE',
-            `cannot write state file ${file}: ${(error as Error).message}`,
-            { cause: error },
-          )
+          this.#writeError = error
           this.#logger.error({ err: error, file }, 'cannot write state file')
         },
       )
@@ -542,11 +596,30 @@ export class Monitor extends EventEmitter<MonitorEvents> {
         observed: entry.health.observed,
         since: entry.health.since,
         reason: entry.health.reason,
+        ...(entry.recoveredAt === undefined ? {} : { recoveredAt: entry.recoveredAt }),
       }
       if (overrideActive(entry.override, now)) overrides[id] = entry.override
     }
     return { version: 1, savedAt: now, endpoints, overrides }
   }
+}
+
+/** When an override ends, if ever; a time a timer cannot reach is refused rather than expiring at once. */
+function overrideExpiry(input: OverrideInput, now: number): number | undefined {
+  const { expiresAt, ttlMs } = input
+  if (expiresAt !== undefined) {
+    if (!Number.isFinite(expiresAt) || expiresAt - now > maxOverrideTtlMs) {
+      throw new InvalidArgumentError(
+        `expiresAt: expected at most ${maxOverrideTtlMs} ms ahead, got ${expiresAt} (now ${now})`,
+      )
+    }
+    return expiresAt
+  }
+  if (ttlMs === undefined) return undefined
+  if (!Number.isFinite(ttlMs) || ttlMs < 1 || ttlMs > maxOverrideTtlMs) {
+    throw new InvalidArgumentError(`ttlMs: expected 1..${maxOverrideTtlMs} ms, got ${ttlMs}`)
+  }
+  return now + ttlMs
 }
 
 function normaliseEndpoint(input: MonitorTarget['endpoint']): Endpoint {

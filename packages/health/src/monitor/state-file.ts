@@ -1,4 +1,5 @@
-import { readFile, rename, writeFile } from 'node:fs/promises'
+import { readFile, readdir, rename, rm, writeFile } from 'node:fs/promises'
+import { basename, dirname, join } from 'node:path'
 import { NinesError, type ObservedState, type Override } from '@nines/core'
 import { z } from 'zod'
 
@@ -14,6 +15,8 @@ const endpointStateSchema = z.strictObject({
   observed: z.enum(['unknown', 'up', 'down']),
   since: z.number().int().nonnegative(),
   reason: z.string(),
+  // Absent in files written before it existed.
+  recoveredAt: z.number().int().nonnegative().optional(),
 })
 
 const stateFileSchema = z.strictObject({
@@ -27,6 +30,8 @@ export interface SavedEndpointState {
   readonly observed: ObservedState
   readonly since: number
   readonly reason: string
+  /** See EndpointStatus.recoveredAt. */
+  readonly recoveredAt?: number
 }
 
 /** What survives a restart: the last verdicts and the operator's overrides. */
@@ -75,7 +80,31 @@ export async function readStateFile(file: string): Promise<StateFile | undefined
 
 /** Writes atomically (temp file + rename), so a crash never leaves a torn state file. */
 export async function writeStateFile(file: string, state: StateFile): Promise<void> {
-  const temp = `${file}.${process.pid}.tmp`
+  const temp = tempFile(file, process.pid)
   await writeFile(temp, JSON.stringify(state, null, 2) + '\n', 'utf8')
   await rename(temp, file)
+}
+
+function tempFile(file: string, pid: number): string {
+  return `${file}.${pid}.tmp`
+}
+
+/**
+ * Removes the temp files a process that crashed mid-write left beside the state file (`<file>.<pid>.tmp`),
+ * except this process's own. Best effort: a directory that cannot be listed is reported by the read.
+ */
+export async function removeLeftovers(file: string): Promise<string[]> {
+  const prefix = `${basename(file)}.`
+  let names: string[]
+  try {
+    names = await readdir(dirname(file))
+  } catch {
+    return []
+  }
+  const own = basename(tempFile(file, process.pid))
+  const leftovers = names.filter(
+    (name) => name !== own && name.startsWith(prefix) && /^\d+\.tmp$/.test(name.slice(prefix.length)),
+  )
+  await Promise.all(leftovers.map((name) => rm(join(dirname(file), name), { force: true })))
+  return leftovers
 }

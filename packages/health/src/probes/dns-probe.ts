@@ -12,7 +12,7 @@ import {
   type DnsExpectation,
   type DnsQuestion,
 } from './dns-message.js'
-import { settle, type Finish } from './settle.js'
+import { probeOf, type Finish } from './settle.js'
 
 /**
  * A DNS probe: asks `name`/`type` over UDP from its own socket with a random ID, and again over TCP when the
@@ -24,32 +24,31 @@ export function dnsProbe(check: DnsCheck): Probe {
   const type = dnsTypeCode[check.type]
   const expectation: DnsExpectation = { rcode: check.expectRcode, answer: check.expectAnswer }
 
-  return (target, signal) =>
-    settle(signal, (finish) => {
-      const question: DnsQuestion = { id: randomInt(0x10000), name, type }
-      const query = encodeQuery(question)
-      let tcp: Socket | undefined
-      const udp = createSocket(isIPv6(target.address) ? 'udp6' : 'udp4')
-      udp.on('error', (error) => finish(false, errorDetail(error)))
-      udp.on('message', (message) => {
-        const verdict = judgeReply(message, question, expectation, 'udp')
-        if (verdict.kind === 'result') finish(verdict.ok, verdict.detail)
-        else if (verdict.kind === 'truncated' && tcp === undefined) {
-          closeQuietly(udp)
-          tcp = askOverTcp(target, query, finish, (reply) => judgeReply(reply, question, expectation, 'tcp'))
-        }
-      })
-      // A connected socket hears the ICMP "port unreachable" as ECONNREFUSED and drops other senders' datagrams.
-      udp.connect(target.port, target.address, () => {
-        udp.send(query, (error) => {
-          if (error) finish(false, errorDetail(error))
-        })
-      })
-      return () => {
+  return probeOf((target, finish) => {
+    const question: DnsQuestion = { id: randomInt(0x10000), name, type }
+    const query = encodeQuery(question)
+    let tcp: Socket | undefined
+    const udp = createSocket(isIPv6(target.address) ? 'udp6' : 'udp4')
+    udp.on('error', (error) => finish(false, errorDetail(error)))
+    udp.on('message', (message) => {
+      const verdict = judgeReply(message, question, expectation, 'udp')
+      if (verdict.kind === 'result') finish(verdict.ok, verdict.detail)
+      else if (verdict.kind === 'truncated' && tcp === undefined) {
         closeQuietly(udp)
-        tcp?.destroy()
+        tcp = askOverTcp(target, query, finish, (reply) => judgeReply(reply, question, expectation, 'tcp'))
       }
     })
+    // A connected socket hears the ICMP "port unreachable" as ECONNREFUSED and drops other senders' datagrams.
+    udp.connect(target.port, target.address, () => {
+      udp.send(query, (error) => {
+        if (error) finish(false, errorDetail(error))
+      })
+    })
+    return () => {
+      closeQuietly(udp)
+      tcp?.destroy()
+    }
+  })
 }
 
 /** RFC 1035 4.2.2: each message is preceded by its length in two bytes. */

@@ -2,7 +2,7 @@ import { InvalidArgumentError, type ProbeResult } from '@nines/core'
 import pRetry from 'p-retry'
 import type { Probe, ProbeTarget } from '../probe.js'
 import { errorDetail } from './detail.js'
-import { elapsedMs } from './settle.js'
+import { elapsedMs, workOf, type ProbeWork } from './settle.js'
 
 export interface RunProbeOptions {
   /** Each attempt is aborted after this long and reports `timeout`. */
@@ -73,14 +73,42 @@ export async function runProbe(
   }
 }
 
+/** Stops a run started by runCancellable; `cancel` is set while an attempt is in flight. */
+export interface RunHandle {
+  cancelled: boolean
+  cancel: (() => void) | undefined
+}
+
+/**
+ * runProbe for the monitor: cancelled through `handle` (a run then reports `aborted`) rather than with an
+ * AbortController per probe. Built-in probes without retries take the lean path of attemptWork.
+ */
+export function runCancellable(
+  probe: Probe,
+  target: ProbeTarget,
+  options: Omit<RunProbeOptions, 'signal'>,
+  handle: RunHandle,
+): Promise<ProbeResult> {
+  const work = workOf(probe)
+  if ((options.retries ?? 0) === 0 && work !== undefined) {
+    validate(options.timeoutMs, 0, 0)
+    return attemptWork(work, target, options.timeoutMs, undefined, handle)
+  }
+  const controller = new AbortController()
+  handle.cancel = () => controller.abort()
+  return runProbe(probe, target, { ...options, signal: controller.signal })
+}
+
 function attempt(
   probe: Probe,
   target: ProbeTarget,
   timeoutMs: number,
   outer?: AbortSignal,
 ): Promise<ProbeResult> {
-  const startedAt = performance.now()
   if (outer?.aborted) return Promise.resolve({ ok: false, latencyMs: 0, detail: 'aborted' })
+  const work = workOf(probe)
+  if (work !== undefined) return attemptWork(work, target, timeoutMs, outer)
+  const startedAt = performance.now()
   // The outer abort is forwarded by hand, not with AbortSignal.any: a long-lived outer signal would keep every
   // attempt's combined signal alive (nodejs/node#55351), and this listener is removed when the attempt ends.
   const controller = new AbortController()
@@ -122,6 +150,44 @@ function attempt(
       (result) => settleWith(result.ok, !result.ok && outer?.aborted ? 'aborted' : result.detail),
       (error: unknown) => settleWith(false, errorDetail(error)),
     )
+  })
+}
+
+/**
+ * One attempt of a probe made by probeOf: the work reports through `finish`, and the deadline, an outer
+ * abort or `handle.cancel` finish it too; every way out runs the work's cleanup at once, so no grace wait.
+ */
+function attemptWork(
+  work: ProbeWork,
+  target: ProbeTarget,
+  timeoutMs: number,
+  outer?: AbortSignal,
+  handle?: RunHandle,
+): Promise<ProbeResult> {
+  const startedAt = performance.now()
+  return new Promise((resolve) => {
+    let done = false
+    let cleanup: (() => void) | undefined
+    const finish = (ok: boolean, detail: string): void => {
+      if (done) return
+      done = true
+      clearTimeout(deadline)
+      outer?.removeEventListener('abort', onAbort)
+      if (handle) handle.cancel = undefined
+      cleanup?.()
+      resolve({ ok, latencyMs: elapsedMs(startedAt), detail })
+    }
+    const onAbort = (): void => finish(false, 'aborted')
+    const deadline = setTimeout(finish, timeoutMs, false, 'timeout')
+    outer?.addEventListener('abort', onAbort, { once: true })
+    if (handle) handle.cancel = onAbort
+    try {
+      cleanup = work(target, finish)
+    } catch (error) {
+      finish(false, errorDetail(error))
+    }
+    // `finish` may have run inside the work, before the cleanup existed.
+    if (done) cleanup?.()
   })
 }
 

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { Monitor } from '@nines/health'
+import { cpuBusyMs } from '../lib/proc.js'
 
 const { values } = parseArgs({
   options: { count: { type: 'string' }, 'base-port': { type: 'string' }, seconds: { type: 'string' } },
@@ -32,9 +33,11 @@ for (let i = 0; i < count; i++) {
 monitor.start()
 const complete = await monitor.firstRound(10_000)
 const cpuStart = process.cpuUsage()
+const busyStart = cpuBusyMs(0)
 const probesStart = probes
 await new Promise((resolve) => setTimeout(resolve, seconds * 1000))
 const cpu = process.cpuUsage(cpuStart)
+const cpu0BusyMs = cpuBusyMs(0) - busyStart
 const memory = process.memoryUsage()
 const measuredProbes = probes - probesStart
 await monitor.stop()
@@ -42,6 +45,7 @@ const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))
 process.send?.({
   complete,
   cpuMs: (cpu.user + cpu.system) / 1000,
+  cpu0BusyMs,
   heapMb: memory.heapTotal / 1048576,
   externalMb: memory.external / 1048576,
   peakRssMb: Number(hwm?.[1] ?? Number.NaN) / 1024,

@@ -1,26 +1,34 @@
-// The probed side of the health benchmark: N tiny HTTP servers in one process, counting requests.
-import { createServer } from 'node:http'
-import { parseArgs } from 'node:util'
+// What the health benchmark must show, in the same run: nines' Monitor costs at most 1.5× HAProxy's CPU
+// for the same checks, and its peak RSS stays at or under 100 MB.
 
-const { values } = parseArgs({ options: { count: { type: 'string' }, 'base-port': { type: 'string' } } })
-const count = Number(values.count ?? 1000)
-const basePort = Number(values['base-port'] ?? 21000)
-let requests = 0
+export const targets = { cpuRatio: 1.5, peakRssMb: 100 } as const
 
-await Promise.all(
-  Array.from({ length: count }, (_, i) => {
-    const server = createServer((_req, res) => {
-      requests++
-      res.end('ok')
+export interface Figures {
+  readonly cpuPct: number
+  readonly peakRssMb: number
+}
+
+export interface Verdict {
+  readonly target: string
+  readonly value: string
+  readonly met: boolean
+}
+
+/** One verdict per target; the CPU one needs HAProxy's figures and is left out without them. */
+export function verdicts(nines: Figures, haproxy: Figures | undefined): Verdict[] {
+  const list: Verdict[] = []
+  if (haproxy !== undefined) {
+    const ratio = nines.cpuPct / haproxy.cpuPct
+    list.push({
+      target: `CPU ≤ ${targets.cpuRatio}× HAProxy's`,
+      value: `${ratio.toFixed(2)}×`,
+      met: ratio <= targets.cpuRatio,
     })
-    return new Promise<void>((resolve, reject) => {
-      server.once('error', reject)
-      server.listen(basePort + i, '127.0.0.1', resolve)
-    })
-  }),
-)
-
-process.on('message', (message) => {
-  if (message === 'count') process.send?.({ requests })
-})
-process.send?.({ ready: true })
+  }
+  list.push({
+    target: `peak RSS ≤ ${targets.peakRssMb} MB`,
+    value: `${nines.peakRssMb.toFixed(0)} MB`,
+    met: nines.peakRssMb <= targets.peakRssMb,
+  })
+  return list
+}

@@ -24,3 +24,16 @@ export function median(values: readonly number[]): number {
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** Busy (non-idle, non-iowait) time of one CPU so far, in milliseconds, from /proc/stat. */
+export function cpuBusyMs(cpu: number): number {
+  const line = readFileSync('/proc/stat', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(`cpu${cpu} `))
+  if (line === undefined) return Number.NaN
+  const [, user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).map(Number)
+  return (
+    (((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0)) * 1000) /
+    ticksPerSecond
+  )
+}
