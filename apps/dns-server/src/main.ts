@@ -21,7 +21,7 @@ await runCli({
         schema: configSchema,
         metricsPrefix: 'nines_dns_',
         targets: dnsTargets,
-        create: (ctx) => dnsService(ctx, workers > 1 ? () => clusterServing(ctx, workers) : undefined),
+        create: (ctx) => dnsService(ctx, workers > 1 ? clusterServing(ctx, workers) : undefined),
       },
       { configFile, instance, logger },
     )

@@ -26,12 +26,10 @@ export interface Serving {
 
 /**
  * The DNS part of nines-dns: rebuilds the answer table on every health or config change (many
- * transitions in one tick cost one rebuild), keeps the last good table when a build fails, and serves.
+ * transitions in one tick cost one rebuild), keeps the last good table when a build fails, and serves
+ * from this process's sockets, or through `serving` (cluster workers).
  */
-export function dnsService(
-  ctx: DaemonContext<Config>,
-  serving?: (snapshot: () => Snapshot | undefined) => Serving,
-): DaemonService<Config> {
+export function dnsService(ctx: DaemonContext<Config>, serving?: Serving): DaemonService<Config> {
   const { monitor, clock, logger } = ctx
   let priority = new Map<string, PriorityState>()
   let snapshot: Snapshot | undefined
@@ -104,7 +102,7 @@ export function dnsService(
     logger,
   })
   handler.use(ctx.config())
-  const out: Serving = serving?.(() => snapshot) ?? localServing(ctx, handler.handler, counters)
+  const out: Serving = serving ?? localServing(ctx, handler.handler, counters)
   const metrics = exportDnsMetrics({
     metrics: ctx.metrics,
     counters: () => out.counters(),
