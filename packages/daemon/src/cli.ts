@@ -149,9 +149,9 @@ async function explain<S extends z.ZodType<BaseConfig>>(
   try {
     response = await fetch(url, token ? { headers: { authorization: `Bearer ${token}` } } : {})
   } catch (error) {
-    return fail(
-      `cannot reach instance "${name}" at ${url}: ${(error as Error).cause ?? (error as Error).message}`,
-    )
+    const cause = (error as Error).cause
+    const why = cause instanceof Error ? cause.message : (error as Error).message
+    return fail(`cannot reach instance "${name}" at ${url} (is it running?): ${why}`)
   }
   const body = (await response.json().catch(() => undefined)) as { error?: { message?: string } } | undefined
   if (!response.ok) return fail(body?.error?.message ?? `HTTP ${response.status}`)
