@@ -33,6 +33,7 @@ export function banner(stack: LocalStack, restartAfterMs: number): string[] {
     `  dig @${second.dnsAddress} -p ${second.dnsPort} app.nines.test SRV`,
     `  dig @${ns1.dnsAddress} -p ${ns1.dnsPort} nines.test NS`,
     `  curl -s ${admin}/status`,
+    `  curl -s '${admin}/explain?name=app.nines.test&type=A&client=127.0.0.1'   # what a client gets, and why`,
     `Break endpoint ${victim.name}: it leaves the answers within about ${downAfterSec} s (${hungAfterSec} s if it hangs), and returns within about ${backAfterSec} s of healing (${rise} good checks):`,
     `  ${crash.padEnd(width)}# exits; restarted after ${restartAfterMs / 1000} s`,
     `  ${fail.padEnd(width)}# or set=hang, set=slow&delayMs=800; set=ok heals`,

@@ -106,6 +106,7 @@ describe('planLocalStack', () => {
         '  dig @127.0.0.1 -p 5300 app.nines.test',
         '  dig @127.0.0.2 -p 5300 app.nines.test SRV',
         '  curl -s http://127.0.0.1:9301/status',
+        "  curl -s 'http://127.0.0.1:9301/explain?name=app.nines.test&type=A&client=127.0.0.1'   # what a client gets, and why",
         '  curl -X DELETE http://127.0.0.1:9301/overrides/app/b',
         'Ctrl-C stops everything.',
       ]),
