@@ -151,9 +151,12 @@ export async function startDaemon<S extends z.ZodType<BaseConfig>>(
     const metrics = createMetrics({ prefix: spec.metricsPrefix, defaultLabels: { nines_instance: name } })
     exportHealthMetrics(metrics, monitor)
 
+    // A reload must not reach a service that is stopping: the watch closes first, then the rest in reverse.
     let stopping: Promise<void> | undefined
     const stop = (): Promise<void> =>
-      (stopping ??= rollback().then(() => logger.info({ instance: name }, `${spec.name} stopped`)))
+      (stopping ??= Promise.resolve(watcher.close())
+        .then(rollback)
+        .then(() => logger.info({ instance: name }, `${spec.name} stopped`)))
     const context: DaemonContext<C> = {
       instance: name,
       config: () => config,
@@ -169,8 +172,6 @@ export async function startDaemon<S extends z.ZodType<BaseConfig>>(
       },
     }
     service = await spec.create(context)
-    const created = service
-    undo.push(() => created.stop())
 
     const app = createAdminApp({
       metrics,
@@ -182,6 +183,9 @@ export async function startDaemon<S extends z.ZodType<BaseConfig>>(
     service.routes?.(app)
     const admin = await serveAdmin(app, instance.admin)
     undo.push(() => admin.close())
+    // Undone before the admin API closes, so /readyz and /metrics answer until serving has stopped.
+    const created = service
+    undo.push(() => created.stop())
     logger.info({ admin: admin.url }, 'admin API listening')
 
     // From here a SIGHUP reloads; one that came during start-up is honoured now.
