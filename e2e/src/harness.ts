@@ -47,29 +47,37 @@ export async function startDns(
   args: readonly string[] = [],
 ): Promise<RunningDns> {
   const dir = await mkdtemp(join(tmpdir(), 'nines-e2e-'))
-  const ports = { dns: await freePort(), admin: await freePort(), dir }
   const configFile = join(dir, 'nines.yaml')
   const writeConfig = (value: object | string) =>
     writeFile(configFile, typeof value === 'string' ? value : JSON.stringify(value, null, 2))
-  await writeConfig(config(ports))
-  const { child, logs, exited, stderr } = spawnDns(configFile, args)
-  const ready = await Promise.race([
-    waitFor(() => logs.some((l) => l.msg === 'nines-dns ready'), 30_000).then(() => true),
-    exited.then(() => false),
-  ])
-  if (!ready) throw new Error(`nines-dns exited before it was ready:\n${stderr()}`)
-  return {
-    port: ports.dns,
-    adminUrl: `http://127.0.0.1:${ports.admin}`,
-    dir,
-    configFile,
-    logs,
-    writeConfig,
-    signal: (signal) => child.kill(signal),
-    async stop() {
-      if (child.exitCode === null) child.kill('SIGTERM')
-      return exited
-    },
+  // A port found free can be taken before the daemon binds it (another test's socket, the same random pick
+  // for two ports): then start again on new ports, so such a race never fails a scenario.
+  for (let attempt = 1; ; attempt++) {
+    const dns = await freePort()
+    let admin = await freePort()
+    while (admin === dns) admin = await freePort()
+    const ports = { dns, admin, dir }
+    await writeConfig(config(ports))
+    const { child, logs, exited, stderr } = spawnDns(configFile, args)
+    const ready = await Promise.race([
+      waitFor(() => logs.some((l) => l.msg === 'nines-dns ready'), 30_000).then(() => true),
+      exited.then(() => false),
+    ])
+    if (!ready && attempt < 3 && /address already in use/.test(stderr())) continue
+    if (!ready) throw new Error(`nines-dns exited before it was ready:\n${stderr()}`)
+    return {
+      port: ports.dns,
+      adminUrl: `http://127.0.0.1:${ports.admin}`,
+      dir,
+      configFile,
+      logs,
+      writeConfig,
+      signal: (signal) => child.kill(signal),
+      async stop() {
+        if (child.exitCode === null) child.kill('SIGTERM')
+        return exited
+      },
+    }
   }
 }
 
