@@ -63,7 +63,10 @@ export async function startDns(
       waitFor(() => logs.some((l) => l.msg === 'nines-dns ready'), 30_000).then(() => true),
       exited.then(() => false),
     ])
-    if (!ready && attempt < 3 && /address already in use/.test(stderr())) continue
+    if (!ready && attempt < 3 && /address already in use/.test(stderr())) {
+      process.stderr.write(`startDns: starting again on new ports after: ${stderr()}`) // to find who took it
+      continue
+    }
     if (!ready) throw new Error(`nines-dns exited before it was ready:\n${stderr()}`)
     return {
       port: ports.dns,
