@@ -1,0 +1,1 @@
+// The edge router's stages; each folder exports its part here.
