@@ -161,6 +161,13 @@ describe('PoolBalancer', () => {
     expect(heavy / 40_000).toBeLessThan(0.77)
   })
 
+  it('hash: falls back to the pool when the tier has no point on the ring', () => {
+    const members = [up(candidate('a0', { zone: 'a' }, 0)), up(candidate('b1', { zone: 'b' }, 1))]
+    const b = createBalancer(options({ kind: 'hash', hashOn: { cookie: 's' } }), deps('a'), members)
+    expect(b.tier).toBe('zone')
+    expect(b.pick({ key: 'k' })?.endpoint.id).toBe('b1')
+  })
+
   it('hash: rebuilds the ring only when membership or weights change', () => {
     const candidates = [candidate('a'), candidate('b'), candidate('c')]
     const b = createBalancer(

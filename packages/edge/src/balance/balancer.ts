@@ -74,7 +74,8 @@ export class PoolBalancer implements Balancer {
       (exclude === undefined || exclude.size === 0) &&
       (avoidStacks === undefined || avoidStacks.size === 0)
     ) {
-      return this.#primary.pick(key, undefined)
+      // The fallback answers only if the tier cannot (say, a hash ring with no point for its weight-0 members).
+      return this.#primary.pick(key, undefined) ?? this.#fallback?.pick(key, undefined)
     }
     // A retry: another stack matters more than locality, so that one stack's bug never fails it twice.
     const untried = (c: Candidate): boolean => exclude === undefined || !exclude.has(c.endpoint.id)
