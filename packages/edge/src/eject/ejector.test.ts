@@ -187,6 +187,19 @@ describe('Ejector: maximum ejected share', () => {
   })
 })
 
+describe('Ejector: options', () => {
+  it('reports bad options as InvalidArgumentError naming the path', () => {
+    const make = () =>
+      new Ejector({
+        pool: 'app',
+        endpointIds: [],
+        clock: new ManualClock(),
+        options: { maxEjectionPercent: 150 },
+      })
+    expect(make).toThrow(/^ejection\.maxEjectionPercent: /)
+  })
+})
+
 describe('Ejector: return', () => {
   it('returns after its time by timer, with an event, and counts afresh', () => {
     const { clock, events, ejector, run } = setup()
