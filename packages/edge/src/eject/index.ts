@@ -12,6 +12,7 @@ export {
   type ReturnedEvent,
 } from './ejector.js'
 export { monitorReporter } from './monitor-reporter.js'
+export { attemptOutcome, type AttemptResult } from './outcome.js'
 export {
   ejectionSchema,
   parseEjectionOptions,

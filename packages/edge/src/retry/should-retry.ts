@@ -1,8 +1,11 @@
+import type { AttemptResult } from '../eject/outcome.js'
+
 /**
  * How an attempt failed. `connect-refused` and `connect-timeout` mean no connection, so no request byte
- * reached the upstream; `status` means a response head arrived (its status is in `status`).
+ * reached the upstream; `status` means a response head arrived (its status is in `status`). The same
+ * union `attemptOutcome` maps for ejection.
  */
-export type AttemptFailure = 'connect-refused' | 'connect-timeout' | 'reset' | 'per-try-timeout' | 'status'
+export type AttemptFailure = AttemptResult
 
 export interface RetryInput {
   readonly method: string
