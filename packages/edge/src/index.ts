@@ -23,3 +23,5 @@ export {
   type PickContext,
   type SlowStart,
 } from './balance/index.js'
+export * from './eject/index.js'
+export * from './retry/index.js'
