@@ -1,1 +1,2 @@
 // The edge router's stages; each folder exports its part here.
+export * from './routes/index.js'
