@@ -12,6 +12,7 @@ export {
 } from './edge-schema.js'
 export { hostPatternSchema, isHostName, normalizeRequestHost } from './host.js'
 export { listenAddressSchema, parseListenAddress, type ListenAddress } from './listen-address.js'
+export { missResponse, type MissResponse } from './miss.js'
 export { checkRouteReferences, type RouteProblem } from './references.js'
 export {
   fallbackSchema,
@@ -29,3 +30,4 @@ export {
   type RouteRetry,
   type RouteTimeouts,
 } from './route-schema.js'
+export { compileRoutes, type RouteKey, type RouteMatch, type RouteMiss, type RouteTable } from './table.js'
