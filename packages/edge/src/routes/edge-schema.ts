@@ -11,7 +11,13 @@ export const tlsCertificateSchema = z.strictObject({
   certFile: filePath,
   keyFile: filePath,
   /** SNI names it serves (exact or `*.` wildcard); without any it is the default certificate. */
-  serverNames: z.array(hostPatternSchema).default([]),
+  serverNames: z
+    .array(
+      hostPatternSchema.refine((name) => name !== '*', {
+        message: 'expected a name or a *. wildcard; a certificate without serverNames is the default',
+      }),
+    )
+    .default([]),
 })
 
 /**
