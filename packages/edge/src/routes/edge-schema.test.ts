@@ -69,6 +69,11 @@ describe('edgeInstanceSchema', () => {
       'b.nines.test is also served by certificates[0].serverNames[1]',
     ],
     [
+      { tls: tls([cert(['*'])]) },
+      ['tls', 'certificates', 0, 'serverNames', 0],
+      'expected a name or a *. wildcard; a certificate without serverNames is the default',
+    ],
+    [
       { tls: tls([{ certFile: '', keyFile: 'k' }]) },
       ['tls', 'certificates', 0, 'certFile'],
       'expected a file path',
