@@ -25,3 +25,4 @@ export {
 } from './balance/index.js'
 export * from './eject/index.js'
 export * from './retry/index.js'
+export * from './routes/index.js'

@@ -14,7 +14,7 @@ export const retryBackoffSchema = z.strictObject({
   factor: z.number().min(1).max(10).default(2),
 })
 
-/** Route level: `routes[n].retry`. The overall deadline is the route's timeout. */
+/** Route level: `routes[n].retry`. Per-try and overall timeouts are the route's `timeouts`. */
 export const retrySchema = z.strictObject({
   /** Attempts in all, the first included; 1 turns retries off. */
   maxAttempts: z.number().int().min(1).max(10).default(3),
@@ -24,8 +24,6 @@ export const retrySchema = z.strictObject({
     .default(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']),
   /** Request bodies up to this size are kept so that they can be sent again; larger ones stream once. */
   replayBodyLimitBytes: z.number().int().min(0).max(16_777_216).default(65_536),
-  /** Each attempt's own timeout; absent, only the overall deadline applies. */
-  perTryTimeoutMs: z.number().int().min(1).max(3_600_000).optional(),
   backoff: retryBackoffSchema.prefault({}),
   budget: retryBudgetSchema.prefault({}),
 })
