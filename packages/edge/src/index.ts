@@ -26,3 +26,4 @@ export {
 export * from './eject/index.js'
 export * from './retry/index.js'
 export * from './routes/index.js'
+export * from './proxy/index.js'

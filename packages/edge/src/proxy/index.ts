@@ -1,0 +1,13 @@
+export { bodyReplayable, defaultReplayBodyLimitBytes, readRequestBody, type RequestBody } from './body.js'
+export { forward, type ForwardInput, type ForwardOutcome, type ForwardResult } from './forward.js'
+export { clientAddress, forwardedElement } from './forwarded.js'
+export {
+  clientResponseHeaders,
+  upstreamRequestHeaders,
+  viaValue,
+  type ClientHeadersInput,
+  type UpstreamHeadersInput,
+} from './headers.js'
+export { connectionListed, isHopByHop } from './hop-by-hop.js'
+export { requestIdHeader, requestIdOf } from './request-id.js'
+export { createUpstreamPool, upstreamPoolDefaults, type UpstreamPoolOptions } from './upstream-pool.js'
