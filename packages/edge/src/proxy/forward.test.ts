@@ -150,6 +150,11 @@ async function recordingUpstream(
   return { port, seen }
 }
 
+/** Waits for a condition that follows an event the test cannot await directly (no deadline: vitest's own applies). */
+async function waitFor(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setImmediate(resolve))
+}
+
 describe('forward', () => {
   it('relays a small GET with its status, body and every set-cookie, without hop-by-hop headers', async () => {
     const up = await recordingUpstream((_, res) => {
@@ -172,6 +177,7 @@ describe('forward', () => {
     expect(reply.headers['x-nines-attempts']).toBe('1')
     expect(reply.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/)
     expect(reply.headers['x-request-id']).toBe(up.seen[0]!.headers['x-request-id'])
+    expect(front.bodies[0]!.kind).toBe('none')
     const [result] = front.results
     expect(result).toMatchObject({
       outcome: 'status',
@@ -293,6 +299,41 @@ describe('forward', () => {
     expect(reply.headers['x-outcome']).toBe('reset')
     expect(received).toBe(7)
     expect(front.results[0]!.bytesSent).toBeGreaterThan(7)
+  })
+  it('destroys the client connection and reports reset when the upstream breaks mid-body', async () => {
+    const { port } = await listen((_, res) => {
+      res.writeHead(200, { 'content-length': '100000' })
+      res.write(Buffer.alloc(1000), () => res.socket?.destroy())
+    })
+    const front = await edge(pool(port))
+    await expect(send(front.port)).rejects.toThrow()
+    await waitFor(() => front.results.length === 1)
+    expect(front.results[0]).toMatchObject({
+      outcome: 'reset',
+      status: 200,
+      responseStarted: true,
+      complete: false,
+    })
+  })
+
+  it('aborts the upstream request and reports client-closed when the client leaves', async () => {
+    let upstreamClosed!: () => void
+    const closed = new Promise<void>((resolve) => (upstreamClosed = resolve))
+    let arrived!: () => void
+    const reached = new Promise<void>((resolve) => (arrived = resolve))
+    const { port } = await listen((req) => {
+      req.socket.on('close', () => upstreamClosed())
+      arrived()
+    })
+    const front = await edge(pool(port))
+    const req = request({ host: '127.0.0.1', port: front.port, agent: false })
+    req.on('error', () => {})
+    req.end()
+    await reached
+    req.destroy()
+    await closed // the router gave up the upstream request, not only the client
+    await waitFor(() => front.results.length === 1)
+    expect(front.results[0]).toMatchObject({ outcome: 'client-closed', responseStarted: false })
   })
 })
 
