@@ -46,6 +46,8 @@ interface EdgeOptions {
   readonly holdStatus?: (status: number) => boolean
   /** Attempts in a row on the same pool with the same body (a stand-in for the retry loop). */
   readonly attempts?: number
+  /** A header an earlier stage set on the response before the proxy stage. */
+  readonly presetHeader?: boolean
 }
 
 /** A minimal edge: headers, body, forward; a failed attempt that sent nothing to the client gets 502 + its outcome. */
@@ -65,6 +67,7 @@ async function edge(upstream: Pool, options: EdgeOptions = {}) {
       })
       const body = await readRequestBody(req)
       bodies.push(body)
+      if (options.presetHeader === true) res.setHeader('x-earlier-stage', 'yes')
       const attempts = options.attempts ?? 1
       let result: ForwardResult | undefined
       for (let attempt = 1; attempt <= attempts; attempt++) {
@@ -187,6 +190,17 @@ describe('forward', () => {
       complete: true,
     })
     expect(result!.bytesSent).toBeGreaterThan(0)
+  })
+
+  it('keeps every set-cookie when an earlier stage already set a response header', async () => {
+    const up = await recordingUpstream((_, res) => {
+      res.setHeader('set-cookie', ['a=1', 'b=2'])
+      res.end('ok')
+    })
+    const front = await edge(pool(up.port), { presetHeader: true })
+    const reply = await send(front.port)
+    expect(reply.headers['x-earlier-stage']).toBe('yes')
+    expect(reply.headers['set-cookie']).toEqual(['a=1', 'b=2'])
   })
 
   it('streams a 1 MB response: the first chunk reaches the client before the upstream has written the rest', async () => {

@@ -170,10 +170,20 @@ class Attempt implements ForwardResult {
       return true
     }
     this.#resume = resume
-    input.res.writeHead(
-      statusCode,
-      clientResponseHeaders({ rawHeaders, requestId: input.requestId, via: input.via, debug: input.debug }),
-    )
+    const head = clientResponseHeaders({
+      rawHeaders,
+      requestId: input.requestId,
+      via: input.via,
+      debug: input.debug,
+    })
+    const res = input.res
+    // writeHead(status, list) turns into setHeader per pair once an earlier stage set a header, which keeps
+    // only the last of repeated names (set-cookie); append them instead.
+    if (res.getHeaderNames().length === 0) res.writeHead(statusCode, head)
+    else {
+      for (let i = 0; i < head.length; i += 2) res.appendHeader(head[i]!, head[i + 1]!)
+      res.writeHead(statusCode)
+    }
     this.responseStarted = true
     return true
   }
