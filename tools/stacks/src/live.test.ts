@@ -1,3 +1,4 @@
+import { connect as tcpConnect } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { startDemoEndpoint, stacks, type DemoEndpoint, type StackName } from './index.js'
@@ -125,6 +126,19 @@ describe.each(Object.keys(stacks) as StackName[])('%s live routes', (stack) => {
     await expect.poll(() => endpoint.live.chats).toBe(0)
   })
 
+  it('echoes a message with a 16-bit length and closes with 1009 on one over 64 KB', async () => {
+    const endpoint = await start(stack)
+    const client = await connect(endpoint)
+    const text = 'x'.repeat(1000)
+    const reply = nextMessage(client)
+    client.send(text)
+    expect(await reply).toEqual({ stack, name, echo: text })
+    const closed = new Promise<number>((resolve) => client.once('close', (code) => resolve(code)))
+    client.send('y'.repeat(100 * 1024))
+    expect(await closed).toBe(1009)
+    await expect.poll(() => endpoint.live.chats).toBe(0)
+  })
+
   it('refuses the /chat upgrade with 503 while failing, and never answers it while hanging', async () => {
     const endpoint = await start(stack)
     await control(endpoint, 'mode?set=fail')
@@ -188,5 +202,35 @@ describe.each(Object.keys(stacks) as StackName[])('%s live routes', (stack) => {
     expect(failing.status).toBe(503)
     await failing.body?.cancel()
     await expect.poll(() => endpoint.live.events).toBe(0)
+  })
+})
+
+describe('raw stack WebSocket framing', () => {
+  it('answers the handshake and reads a masked frame that arrives one byte at a time', async () => {
+    const endpoint = await start('raw')
+    const { port } = new URL(endpoint.url)
+    const socket = tcpConnect(Number(port), '127.0.0.1')
+    const received: Buffer[] = []
+    socket.on('data', (chunk: Buffer) => received.push(chunk))
+    const all = () => Buffer.concat(received)
+    socket.write(
+      'GET /chat HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+    )
+    await expect.poll(() => all().includes('\r\n\r\n')).toBe(true)
+    const head = all().toString('latin1')
+    expect(head).toMatch(/^HTTP\/1\.1 101 /)
+    expect(head).toContain('sec-websocket-accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=')
+    received.length = 0
+    const mask = Buffer.from([1, 2, 3, 4])
+    const payload = Buffer.from('hi').map((byte, i) => byte ^ (mask[i % 4] as number))
+    const frame = Buffer.concat([Buffer.from([0x81, 0x80 | 2]), mask, payload])
+    for (const byte of frame) socket.write(Buffer.from([byte]))
+    const echo = JSON.stringify({ stack: 'raw', name: 't-raw', echo: 'hi' })
+    await expect.poll(() => all().length).toBe(2 + echo.length)
+    expect(all()[0]).toBe(0x81)
+    expect(all()[1]).toBe(echo.length)
+    expect(all().subarray(2).toString()).toBe(echo)
+    socket.destroy()
   })
 })
