@@ -1,11 +1,11 @@
 import type { Server as HttpServer } from 'node:http'
 import type { Server as NetServer, Socket } from 'node:net'
 import { honoStack } from './hono.js'
-import type { Behaviour } from './mode.js'
+import { Live, type Behaviour } from './mode.js'
 import { nodeHttpStack } from './node-http.js'
 import { rawStack } from './raw.js'
 
-export type { Behaviour, Mode } from './mode.js'
+export type { Behaviour, Live, Mode } from './mode.js'
 
 export const stacks = { 'node-http': nodeHttpStack, hono: honoStack, raw: rawStack } as const
 export type StackName = keyof typeof stacks
@@ -13,6 +13,8 @@ export type StackName = keyof typeof stacks
 export interface DemoEndpoint {
   readonly url: string
   readonly behaviour: Behaviour
+  /** Open event streams and `/chat` connections right now. */
+  readonly live: Live
   close(): Promise<void>
 }
 
@@ -25,9 +27,13 @@ export async function startDemoEndpoint(options: {
   onCrash?: () => void
 }): Promise<DemoEndpoint> {
   const behaviour: Behaviour = { mode: 'ok', delayMs: 2000 }
+  const live = new Live()
   const sockets = new Set<Socket>()
-  const server: HttpServer | NetServer = stacks[options.stack](options.name, behaviour, () =>
-    (options.onCrash ?? (() => process.exit(1)))(),
+  const server: HttpServer | NetServer = stacks[options.stack](
+    options.name,
+    behaviour,
+    () => (options.onCrash ?? (() => process.exit(1)))(),
+    live,
   )
   server.on('connection', (socket: Socket) => {
     sockets.add(socket)
@@ -43,6 +49,7 @@ export async function startDemoEndpoint(options: {
   return {
     url: `http://${host}:${port}`,
     behaviour,
+    live,
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy()

@@ -49,3 +49,67 @@ export function controlReply(method: string, url: URL, behaviour: Behaviour): Re
   if (Number.isFinite(delayMs) && delayMs >= 0) behaviour.delayMs = delayMs
   return { status: 200, body: JSON.stringify(behaviour) }
 }
+
+/** Counts what is open right now, so tests (and operators) can see that nothing leaks after a client goes. */
+export class Live {
+  /** Server-sent event streams whose timers are running. */
+  events = 0
+  /** Open `/chat` WebSocket connections. */
+  chats = 0
+
+  /** Counts one more; the returned release counts it down once, however often it is called. */
+  open(kind: 'events' | 'chats'): () => void {
+    this[kind]++
+    let released = false
+    return () => {
+      if (released) return
+      released = true
+      this[kind]--
+    }
+  }
+}
+
+/** The `retry:` hint sent at the start of every event stream, in milliseconds. */
+export const EVENTS_RETRY_MS = 2000
+/** How often an event stream sends a comment line to keep idle proxies from closing it. */
+export const EVENTS_HEARTBEAT_MS = 15_000
+
+/** `?everyMs=` of `/api/events`: default 1000, bounded to 10..60000 so a client cannot spin the server. */
+export function eventsEveryMs(url: URL): number {
+  const raw = url.searchParams.get('everyMs')
+  const value = raw === null || raw === '' ? 1000 : Number(raw)
+  if (!Number.isFinite(value)) return 1000
+  return Math.min(60_000, Math.max(10, Math.round(value)))
+}
+
+/** The first id of a stream: one past `Last-Event-ID` when a client reconnects, else 1. */
+export function firstEventId(lastEventId: string | null | undefined): number {
+  const last = Number(lastEventId)
+  return Number.isSafeInteger(last) && last >= 0 ? last + 1 : 1
+}
+
+/** The data of one event: which stack and endpoint sent it. */
+export function eventData(stack: string, name: string, id: number): string {
+  return JSON.stringify({ stack, name, id, at: new Date().toISOString() })
+}
+
+/** What `/chat` sends back for one text message. */
+export function chatEcho(stack: string, name: string, text: string): string {
+  return JSON.stringify({ stack, name, echo: text })
+}
+
+/**
+ * Whether a stream (`/chat` upgrade or `/api/events`) may open, after the behaviour's delay:
+ * `'open'`, a 503 reply while failing, or `undefined` while hanging (never answer).
+ */
+export async function streamGate(
+  stack: string,
+  name: string,
+  behaviour: Behaviour,
+): Promise<Reply | 'open' | undefined> {
+  if (behaviour.mode === 'hang') return undefined
+  if (behaviour.mode === 'slow') await new Promise((resolve) => setTimeout(resolve, behaviour.delayMs))
+  if (behaviour.mode === 'fail')
+    return { status: 503, body: JSON.stringify({ stack, name, error: 'failing on purpose' }) }
+  return 'open'
+}

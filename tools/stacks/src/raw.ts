@@ -1,11 +1,29 @@
+import { createHash } from 'node:crypto'
 import { createServer, type Server, type Socket } from 'node:net'
-import { CONTROL_PREFIX, appReply, controlReply, type Behaviour, type Reply } from './mode.js'
+import {
+  CONTROL_PREFIX,
+  EVENTS_HEARTBEAT_MS,
+  EVENTS_RETRY_MS,
+  appReply,
+  chatEcho,
+  controlReply,
+  eventData,
+  eventsEveryMs,
+  firstEventId,
+  streamGate,
+  type Behaviour,
+  type Live,
+  type Reply,
+} from './mode.js'
+
+const STACK = 'raw'
 
 const reasons: Record<number, string> = {
   200: 'OK',
   400: 'Bad Request',
   404: 'Not Found',
   405: 'Method Not Allowed',
+  426: 'Upgrade Required',
   503: 'Service Unavailable',
 }
 
@@ -21,42 +39,249 @@ function write(socket: Socket, reply: Reply, keepAlive: boolean, onCrash: () => 
   if (!keepAlive) socket.end()
 }
 
+/** RFC 6455 section 4.2.2: the accept value is base64(SHA-1(key + this GUID)). */
+const WEBSOCKET_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11'
+export function websocketAccept(key: string): string {
+  return createHash('sha1')
+    .update(key + WEBSOCKET_GUID)
+    .digest('base64')
+}
+
+const MAX_MESSAGE = 64 * 1024
+const OP_CONTINUATION = 0x0
+const OP_TEXT = 0x1
+const OP_BINARY = 0x2
+const OP_CLOSE = 0x8
+const OP_PING = 0x9
+const OP_PONG = 0xa
+
+/** One unmasked server frame, FIN set (the server never fragments). */
+function frame(opcode: number, payload: Buffer): Buffer {
+  const length = payload.length
+  const head =
+    length < 126
+      ? Buffer.from([0x80 | opcode, length])
+      : length < 65_536
+        ? Buffer.from([0x80 | opcode, 126, length >> 8, length & 0xff])
+        : Buffer.concat([Buffer.from([0x80 | opcode, 127]), bigLength(length)])
+  return Buffer.concat([head, payload])
+}
+
+function bigLength(length: number): Buffer {
+  const buffer = Buffer.alloc(8)
+  buffer.writeBigUInt64BE(BigInt(length))
+  return buffer
+}
+
+function closeFrame(code: number, reason = ''): Buffer {
+  const payload = Buffer.alloc(2 + Buffer.byteLength(reason))
+  payload.writeUInt16BE(code)
+  payload.write(reason, 2)
+  return frame(OP_CLOSE, payload)
+}
+
+/**
+ * The WebSocket side of one upgraded connection: parses client frames (which must be masked), echoes text
+ * messages (fragmented ones reassembled), answers pings, and completes the close handshake.
+ */
+function chat(socket: Socket, name: string, behaviour: Behaviour, live: Live, head: Buffer): void {
+  const release = live.open('chats')
+  socket.on('close', release)
+  let buffered = head
+  let fragments: Buffer[] = []
+  let fragmentedOpcode = -1
+  let closing = false
+
+  const fail = (code: number, reason: string): void => {
+    if (!closing) socket.write(closeFrame(code, reason))
+    closing = true
+    socket.end()
+  }
+
+  const message = (opcode: number, payload: Buffer): void => {
+    if (opcode === OP_BINARY) return fail(1003, 'text only')
+    const text = payload.toString('utf8')
+    // Hanging: a message that arrives now is never answered.
+    if (behaviour.mode !== 'hang' && !closing)
+      socket.write(frame(OP_TEXT, Buffer.from(chatEcho(STACK, name, text))))
+  }
+
+  const parse = (): void => {
+    while (buffered.length >= 2 && !socket.destroyed) {
+      const b0 = buffered[0] as number
+      const b1 = buffered[1] as number
+      const fin = (b0 & 0x80) !== 0
+      const opcode = b0 & 0x0f
+      if ((b0 & 0x70) !== 0) return fail(1002, 'no extensions')
+      if ((b1 & 0x80) === 0) return fail(1002, 'client frames must be masked')
+      let length = b1 & 0x7f
+      let offset = 2
+      if (length === 126) {
+        if (buffered.length < 4) return
+        length = buffered.readUInt16BE(2)
+        offset = 4
+      } else if (length === 127) {
+        if (buffered.length < 10) return
+        const big = buffered.readBigUInt64BE(2)
+        if (big > BigInt(MAX_MESSAGE)) return fail(1009, 'message too big')
+        length = Number(big)
+        offset = 10
+      }
+      if (length > MAX_MESSAGE) return fail(1009, 'message too big')
+      if (buffered.length < offset + 4 + length) return
+      const mask = buffered.subarray(offset, offset + 4)
+      const payload = Buffer.from(buffered.subarray(offset + 4, offset + 4 + length))
+      for (let i = 0; i < payload.length; i++) payload[i] = (payload[i] as number) ^ (mask[i % 4] as number)
+      buffered = buffered.subarray(offset + 4 + length)
+
+      if (opcode >= 0x8) {
+        if (!fin || length > 125) return fail(1002, 'bad control frame')
+        if (opcode === OP_PING) {
+          if (!closing) socket.write(frame(OP_PONG, payload))
+        } else if (opcode === OP_CLOSE) {
+          // Echo the peer's status code (none if it sent none), then close the TCP connection.
+          if (!closing) socket.write(frame(OP_CLOSE, payload.subarray(0, payload.length >= 2 ? 2 : 0)))
+          closing = true
+          socket.end()
+          return
+        } else if (opcode !== OP_PONG) return fail(1002, 'unknown opcode')
+        continue
+      }
+      if (opcode === OP_CONTINUATION) {
+        if (fragmentedOpcode < 0) return fail(1002, 'continuation without a start')
+        fragments.push(payload)
+        if (fragments.reduce((sum, part) => sum + part.length, 0) > MAX_MESSAGE)
+          return fail(1009, 'message too big')
+        if (fin) {
+          const whole = Buffer.concat(fragments)
+          const started = fragmentedOpcode
+          fragments = []
+          fragmentedOpcode = -1
+          message(started, whole)
+        }
+      } else if (opcode === OP_TEXT || opcode === OP_BINARY) {
+        if (fragmentedOpcode >= 0) return fail(1002, 'expected a continuation')
+        if (fin) message(opcode, payload)
+        else {
+          fragmentedOpcode = opcode
+          fragments = [payload]
+        }
+      } else return fail(1002, 'unknown opcode')
+    }
+  }
+
+  socket.on('data', (chunk: Buffer) => {
+    buffered = buffered.length ? Buffer.concat([buffered, chunk]) : chunk
+    parse()
+  })
+  parse()
+}
+
+/**
+ * `GET /api/events` on a raw socket: a close-delimited body (no length, `connection: close`), so the
+ * connection carries this one stream and nothing after it.
+ */
+function events(
+  socket: Socket,
+  name: string,
+  behaviour: Behaviour,
+  live: Live,
+  url: URL,
+  lastEventId?: string,
+): void {
+  socket.write(
+    `HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncache-control: no-cache\r\nconnection: close\r\n\r\n` +
+      `retry: ${EVENTS_RETRY_MS}\n: ${STACK} ${name} events\n\n`,
+  )
+  let id = firstEventId(lastEventId)
+  const release = live.open('events')
+  const tick = setInterval(() => {
+    if (behaviour.mode !== 'hang') socket.write(`id: ${id}\ndata: ${eventData(STACK, name, id++)}\n\n`)
+  }, eventsEveryMs(url))
+  const heartbeat = setInterval(() => {
+    if (behaviour.mode !== 'hang') socket.write(': heartbeat\n\n')
+  }, EVENTS_HEARTBEAT_MS)
+  socket.on('close', () => {
+    clearInterval(tick)
+    clearInterval(heartbeat)
+    release()
+  })
+}
+
 /**
  * Stack C: a deliberately different implementation, HTTP/1.1 parsed by hand over `node:net`
  * (request line and headers only; bodies are ignored). One request at a time per connection.
+ * `/chat` is a WebSocket implemented here too (handshake and framing), `/api/events` written by hand.
  */
-export function rawStack(name: string, behaviour: Behaviour, onCrash: () => void): Server {
+export function rawStack(name: string, behaviour: Behaviour, onCrash: () => void, live: Live): Server {
   return createServer((socket) => {
-    let buffered = ''
+    let buffered = Buffer.alloc(0)
     let busy = false
-    socket.setEncoding('latin1')
+    const onData = (chunk: Buffer): void => {
+      buffered = Buffer.concat([buffered, chunk])
+      if (buffered.length > 65_536) socket.destroy()
+      else next()
+    }
+    /** The connection leaves HTTP: a stream or a WebSocket owns it from now on. */
+    const handOver = (): void => {
+      busy = true
+      socket.off('data', onData)
+    }
     const next = (): void => {
       const end = buffered.indexOf('\r\n\r\n')
       if (busy || end < 0) return
-      const head = buffered.slice(0, end)
-      buffered = buffered.slice(end + 4)
+      const head = buffered.subarray(0, end).toString('latin1')
+      buffered = buffered.subarray(end + 4)
       const [requestLine = '', ...headerLines] = head.split('\r\n')
       const [method = 'GET', target = '/'] = requestLine.split(' ')
-      const keepAlive = !headerLines.some((line) => /^connection:\s*close/i.test(line))
+      const headers = new Map<string, string>()
+      for (const line of headerLines) {
+        const colon = line.indexOf(':')
+        if (colon > 0) headers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim())
+      }
+      const keepAlive = !/^close$/i.test(headers.get('connection') ?? '')
       const url = new URL(target, 'http://demo')
       if (url.pathname.startsWith(CONTROL_PREFIX)) {
         const reply = controlReply(method, url, behaviour)
         write(socket, reply, keepAlive, onCrash)
         return next()
       }
+      const wantsUpgrade = headers.get('upgrade')?.toLowerCase() === 'websocket'
+      if (
+        method === 'GET' &&
+        (url.pathname === '/api/events' || (url.pathname === '/chat' && wantsUpgrade))
+      ) {
+        handOver()
+        void streamGate(STACK, name, behaviour).then((gate) => {
+          if (gate === undefined || socket.destroyed) return
+          if (gate !== 'open') return write(socket, gate, false, onCrash)
+          if (url.pathname === '/api/events')
+            return events(socket, name, behaviour, live, url, headers.get('last-event-id'))
+          const key = headers.get('sec-websocket-key')
+          if (!key || headers.get('sec-websocket-version') !== '13')
+            return write(
+              socket,
+              { status: 426, body: '{"error":"WebSocket version 13 with a key"}' },
+              false,
+              onCrash,
+            )
+          socket.write(
+            `HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: Upgrade\r\n` +
+              `sec-websocket-accept: ${websocketAccept(key)}\r\n\r\n`,
+          )
+          chat(socket, name, behaviour, live, buffered)
+        })
+        return
+      }
       busy = true
-      void appReply('raw', name, url.pathname, behaviour).then((reply) => {
+      void appReply(STACK, name, url.pathname, behaviour).then((reply) => {
         if (!reply || socket.destroyed) return
         busy = false
         write(socket, reply, keepAlive, onCrash)
         next()
       })
     }
-    socket.on('data', (chunk: string) => {
-      buffered += chunk
-      if (buffered.length > 65_536) socket.destroy()
-      else next()
-    })
+    socket.on('data', onData)
     socket.on('error', () => socket.destroy())
   })
 }
