@@ -1,0 +1,8 @@
+export {
+  backoffMs,
+  proxyAttempts,
+  type AttemptsGiveUp,
+  type AttemptsInput,
+  type AttemptsPool,
+  type AttemptsResult,
+} from './proxy-attempts.js'

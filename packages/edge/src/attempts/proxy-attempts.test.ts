@@ -1,0 +1,232 @@
+import { once } from 'node:events'
+import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { seededRng, systemClock, type Endpoint } from '@nines/core'
+import type { Dispatcher } from 'undici'
+import { afterEach, describe, expect, it } from 'vitest'
+import { balanceSchema } from '../balance/schema.js'
+import { createBalancer } from '../balance/balancer.js'
+import type { Candidate } from '../balance/types.js'
+import { Ejector } from '../eject/ejector.js'
+import { viaValue } from '../proxy/headers.js'
+import { requestIdOf } from '../proxy/request-id.js'
+import { createUpstreamPool } from '../proxy/upstream-pool.js'
+import { RetryBudget } from '../retry/budget.js'
+import { routeSchema } from '../routes/route-schema.js'
+import { proxyAttempts, type AttemptsResult } from './proxy-attempts.js'
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void
+
+const cleanups: (() => Promise<unknown> | void)[] = []
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+})
+
+async function listen(handler: Handler): Promise<{ server: Server; port: number }> {
+  const server = createServer(handler)
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  cleanups.push(() => {
+    server.closeAllConnections()
+    return new Promise((resolve) => server.close(resolve))
+  })
+  return { server, port: (server.address() as AddressInfo).port }
+}
+
+/** A port nothing listens on any more: connections to it are refused. */
+async function closedPort(): Promise<number> {
+  const { server, port } = await listen(() => {})
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
+/** An upstream that counts requests by method and answers with `answer` once the body has arrived. */
+async function upstream(answer: Handler = (_, res) => res.end('ok')) {
+  const methods: string[] = []
+  const { port } = await listen((req, res) => {
+    req.resume()
+    req.on('end', () => {
+      methods.push(req.method ?? '')
+      answer(req, res)
+    })
+  })
+  return { port, methods }
+}
+
+interface Upstream {
+  readonly id: string
+  readonly port: number
+  /** Round robin: the heaviest goes first. */
+  readonly weight: number
+  readonly stack?: string
+}
+
+/** The pool's stages, wired as the README says, and a front server calling proxyAttempts on raw req/res. */
+async function edge(upstreams: Upstream[], route: object = {}) {
+  const clock = systemClock()
+  const endpoints: Endpoint[] = upstreams.map((u) => ({
+    id: u.id,
+    address: '127.0.0.1',
+    port: u.port,
+    weight: u.weight,
+    labels: u.stack === undefined ? {} : { stack: u.stack },
+  }))
+  const candidates: Candidate[] = endpoints.map((endpoint) => ({ endpoint, outstanding: 0 }))
+  const balancer = createBalancer(balanceSchema.parse({ kind: 'round-robin' }), { clock, rng: seededRng(1) })
+  balancer.update(candidates.map((candidate) => ({ candidate, state: 'up' as const })))
+  const ejector = new Ejector({ pool: 'app', endpointIds: endpoints.map((e) => e.id), clock })
+  cleanups.push(() => ejector.close())
+  const budget = new RetryBudget()
+  const pools = new Map<string, Dispatcher>()
+  for (const e of endpoints) {
+    const p = createUpstreamPool(`http://127.0.0.1:${e.port}`)
+    pools.set(e.id, p)
+    cleanups.push(() => p.destroy())
+  }
+  const parsed = routeSchema.parse({ host: 'app.nines.test', pool: 'app', ...route })
+  const results: AttemptsResult[] = []
+  const { port } = await listen((req, res) => {
+    void (async () => {
+      const requestId = requestIdOf(req.headers['x-request-id'])
+      const result = await proxyAttempts({
+        req,
+        res,
+        route: parsed,
+        pool: { balancer, ejector, budget, upstreams: pools },
+        clock,
+        requestId,
+        via: viaValue(),
+        debug: true,
+      })
+      results.push(result)
+      // The outermost stage's part: answer what the loop gave up on.
+      if (!result.served && result.status !== undefined) {
+        res.writeHead(result.status, { 'x-request-id': requestId, 'x-reason': result.reason })
+        res.end(`${result.status}\n`)
+      }
+    })()
+  })
+  return { port, results, candidates, budget }
+}
+
+function send(
+  port: number,
+  options: { method?: string; body?: Buffer } = {},
+): Promise<{ status: number; headers: IncomingMessage['headers']; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host: '127.0.0.1', port, method: options.method ?? 'GET', path: '/', agent: false },
+      (res) => {
+        const chunks: Buffer[] = []
+        res.on('data', (chunk: Buffer) => chunks.push(chunk))
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString(),
+          }),
+        )
+        res.on('error', reject)
+      },
+    )
+    req.on('error', reject)
+    req.end(options.body)
+  })
+}
+
+describe('proxyAttempts', () => {
+  it('retries a GET refused by one upstream on another: attempts = 2', async () => {
+    const good = await upstream()
+    const front = await edge([
+      { id: 'refusing', port: await closedPort(), weight: 5 },
+      { id: 'good', port: good.port, weight: 1 },
+    ])
+    const reply = await send(front.port)
+    expect(reply.status).toBe(200)
+    expect(reply.body).toBe('ok')
+    expect(reply.headers['x-nines-endpoint']).toBe('good')
+    expect(reply.headers['x-nines-attempts']).toBe('2')
+    expect(front.results[0]).toMatchObject({
+      served: true,
+      attempts: 2,
+      endpoint: 'good',
+      retries: ['nothing-sent'],
+    })
+    expect(front.candidates.map((c) => c.outstanding)).toEqual([0, 0])
+    expect(front.budget.activeRetries).toBe(0)
+  })
+
+  it('retries a GET answered 503 elsewhere; the client never sees the 503', async () => {
+    const busy = await upstream((_, res) => res.writeHead(503).end('busy'))
+    const good = await upstream()
+    const front = await edge([
+      { id: 'busy', port: busy.port, weight: 5 },
+      { id: 'good', port: good.port, weight: 1 },
+    ])
+    const reply = await send(front.port)
+    expect(reply.status).toBe(200)
+    expect(reply.body).toBe('ok')
+    expect(busy.methods).toEqual(['GET'])
+    expect(front.results[0]).toMatchObject({ served: true, attempts: 2, retries: ['gateway-status'] })
+  })
+
+  it('does not send a POST twice after a reset that followed its body; the client gets 502', async () => {
+    const { port: resetting } = await listen((req) => {
+      req.resume()
+      req.on('end', () => req.socket.destroy())
+    })
+    const other = await upstream()
+    const front = await edge([
+      { id: 'resetting', port: resetting, weight: 5 },
+      { id: 'other', port: other.port, weight: 1 },
+    ])
+    const reply = await send(front.port, { method: 'POST', body: Buffer.from('order=1') })
+    expect(reply.status).toBe(502)
+    expect(reply.headers['x-reason']).toBe('not-idempotent')
+    expect(reply.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/)
+    expect(other.methods.filter((m) => m === 'POST')).toHaveLength(0)
+    expect(front.results[0]).toMatchObject({ served: false, attempts: 1, status: 502, lastOutcome: 'reset' })
+  })
+
+  it('gives up with a 502 value after maxAttempts when every upstream refuses', async () => {
+    const front = await edge(
+      [
+        { id: 'a', port: await closedPort(), weight: 1 },
+        { id: 'b', port: await closedPort(), weight: 1 },
+        { id: 'c', port: await closedPort(), weight: 1 },
+        { id: 'd', port: await closedPort(), weight: 1 },
+      ],
+      { retry: { maxAttempts: 3 } },
+    )
+    const reply = await send(front.port)
+    expect(reply.status).toBe(502)
+    expect(front.results[0]).toMatchObject({
+      served: false,
+      attempts: 3,
+      reason: 'max-attempts',
+      status: 502,
+      lastOutcome: 'connect-refused',
+    })
+    expect(front.candidates.map((c) => c.outstanding)).toEqual([0, 0, 0, 0])
+    expect(front.budget.activeRetries).toBe(0)
+  })
+
+  it('relays the last attempt’s 503 as sent when every upstream answers 503 (nothing left to hold it for)', async () => {
+    const ups = await Promise.all([1, 2, 3].map(() => upstream((_, res) => res.writeHead(503).end('busy'))))
+    const front = await edge(ups.map((u, i) => ({ id: `e${i}`, port: u.port, weight: 1 })))
+    const reply = await send(front.port)
+    expect(reply.status).toBe(503)
+    expect(reply.body).toBe('busy')
+    expect(front.results[0]).toMatchObject({ served: true, attempts: 3, status: 503 })
+  })
+
+  it('gives up with no-endpoint (the last failure’s 502) when the pool runs out before maxAttempts, never trying an endpoint twice', async () => {
+    const front = await edge([
+      { id: 'a', port: await closedPort(), weight: 1 },
+      { id: 'b', port: await closedPort(), weight: 1 },
+    ])
+    const reply = await send(front.port)
+    expect(reply.status).toBe(502)
+    expect(front.results[0]).toMatchObject({ served: false, attempts: 2, reason: 'no-endpoint' })
+  })
+})
