@@ -12,6 +12,7 @@ import { viaValue } from '../proxy/headers.js'
 import { requestIdOf } from '../proxy/request-id.js'
 import { createUpstreamPool } from '../proxy/upstream-pool.js'
 import { RetryBudget } from '../retry/budget.js'
+import type { RetryBudgetOptionsInput } from '../retry/options.js'
 import { routeSchema } from '../routes/route-schema.js'
 import { proxyAttempts, type AttemptsResult } from './proxy-attempts.js'
 
@@ -62,7 +63,7 @@ interface Upstream {
 }
 
 /** The pool's stages, wired as the README says, and a front server calling proxyAttempts on raw req/res. */
-async function edge(upstreams: Upstream[], route: object = {}) {
+async function edge(upstreams: Upstream[], route: object = {}, budgetOptions: RetryBudgetOptionsInput = {}) {
   const clock = systemClock()
   const endpoints: Endpoint[] = upstreams.map((u) => ({
     id: u.id,
@@ -76,7 +77,7 @@ async function edge(upstreams: Upstream[], route: object = {}) {
   balancer.update(candidates.map((candidate) => ({ candidate, state: 'up' as const })))
   const ejector = new Ejector({ pool: 'app', endpointIds: endpoints.map((e) => e.id), clock })
   cleanups.push(() => ejector.close())
-  const budget = new RetryBudget()
+  const budget = new RetryBudget(budgetOptions)
   const pools = new Map<string, Dispatcher>()
   for (const e of endpoints) {
     const p = createUpstreamPool(`http://127.0.0.1:${e.port}`)
@@ -228,5 +229,53 @@ describe('proxyAttempts', () => {
     const reply = await send(front.port)
     expect(reply.status).toBe(502)
     expect(front.results[0]).toMatchObject({ served: false, attempts: 2, reason: 'no-endpoint' })
+  })
+
+  it('gives up with a 504 value when every attempt times out', async () => {
+    const silent = await Promise.all([1, 2].map(() => listen(() => {})))
+    const front = await edge(
+      silent.map((u, i) => ({ id: `s${i}`, port: u.port, weight: 1 })),
+      { timeouts: { perTryMs: 100, overallMs: 5000 }, retry: { maxAttempts: 2 } },
+    )
+    const reply = await send(front.port)
+    expect(reply.status).toBe(504)
+    expect(front.results[0]).toMatchObject({
+      served: false,
+      attempts: 2,
+      reason: 'max-attempts',
+      status: 504,
+      retries: ['per-try-timeout'],
+    })
+  })
+
+  it('gives up when the retry budget is spent, and counts the refusal', async () => {
+    const good = await upstream()
+    const front = await edge(
+      [
+        { id: 'refusing', port: await closedPort(), weight: 5 },
+        { id: 'good', port: good.port, weight: 1 },
+      ],
+      {},
+      { percent: 0, minConcurrency: 0 },
+    )
+    const reply = await send(front.port)
+    expect(reply.status).toBe(502)
+    expect(reply.headers['x-reason']).toBe('budget-exhausted')
+    expect(good.methods).toEqual([])
+    expect(front.budget.exhausted).toBe(1)
+    expect(front.budget.activeRequests).toBe(0)
+  })
+
+  it('stops within the overall deadline: the per-try timeout is cut to the time left', async () => {
+    const silent = await Promise.all([1, 2, 3].map(() => listen(() => {})))
+    const front = await edge(
+      silent.map((u, i) => ({ id: `s${i}`, port: u.port, weight: 1 })),
+      { timeouts: { perTryMs: 200, overallMs: 300 } },
+    )
+    const started = Date.now()
+    const reply = await send(front.port)
+    expect(reply.status).toBe(504)
+    expect(Date.now() - started).toBeLessThan(1000)
+    expect(front.results[0]).toMatchObject({ served: false, attempts: 2, reason: 'deadline', status: 504 })
   })
 })

@@ -219,6 +219,7 @@ export async function proxyAttempts(input: AttemptsInput): Promise<AttemptsResul
         decision.delayMs > 0 ? decision.delayMs : backoffMs(retries.length, retry.backoff, input.rng)
       if (clock.now() + wait >= deadline) return gaveUp('deadline')
       await sleep(clock, wait)
+      if (res.destroyed) return clientClosed(attempts, endpointId, retries)
     }
   } finally {
     if (heldBudget) pool.budget.release()
