@@ -278,4 +278,53 @@ describe('proxyAttempts', () => {
     expect(Date.now() - started).toBeLessThan(1000)
     expect(front.results[0]).toMatchObject({ served: false, attempts: 2, reason: 'deadline', status: 504 })
   })
+
+  it('retries a POST refused before a byte was sent (nothing-sent, any method)', async () => {
+    const good = await upstream()
+    const front = await edge([
+      { id: 'refusing', port: await closedPort(), weight: 5 },
+      { id: 'good', port: good.port, weight: 1 },
+    ])
+    const reply = await send(front.port, { method: 'POST', body: Buffer.from('order=1') })
+    expect(reply.status).toBe(200)
+    expect(good.methods).toEqual(['POST'])
+    expect(front.results[0]).toMatchObject({ served: true, attempts: 2, retries: ['nothing-sent'] })
+  })
+
+  it('sends a kept PUT body again, byte for byte, after a held 503', async () => {
+    const bodies: string[] = []
+    const record =
+      (status: number): Handler =>
+      (req, res) => {
+        const chunks: Buffer[] = []
+        req.on('data', (chunk: Buffer) => chunks.push(chunk))
+        req.on('end', () => {
+          bodies.push(Buffer.concat(chunks).toString())
+          res.writeHead(status).end(String(status))
+        })
+      }
+    const busy = await listen(record(503))
+    const good = await listen(record(200))
+    const front = await edge([
+      { id: 'busy', port: busy.port, weight: 5 },
+      { id: 'good', port: good.port, weight: 1 },
+    ])
+    const reply = await send(front.port, { method: 'PUT', body: Buffer.from('{"pay":42}') })
+    expect(reply.status).toBe(200)
+    expect(bodies).toEqual(['{"pay":42}', '{"pay":42}'])
+  })
+
+  it('retries on another stack before another endpoint of the same stack', async () => {
+    const sameStack = await upstream()
+    const otherStack = await upstream()
+    const front = await edge([
+      { id: 'a', port: await closedPort(), weight: 5, stack: 'node' },
+      { id: 'b', port: sameStack.port, weight: 4, stack: 'node' },
+      { id: 'c', port: otherStack.port, weight: 1, stack: 'go' },
+    ])
+    const reply = await send(front.port)
+    expect(reply.status).toBe(200)
+    expect(reply.headers['x-nines-endpoint']).toBe('c')
+    expect(sameStack.methods).toEqual([])
+  })
 })

@@ -210,14 +210,14 @@ export async function proxyAttempts(input: AttemptsInput): Promise<AttemptsResul
         now,
       })
       if (!decision.retry) return gaveUp(decision.reason)
-      // A streamed body that was never sent (connect refused) is still unread; one that was is gone.
+      // `forward` marks a streamed body used at dispatch, so it is never sent again, even after a connect failure.
       if (body.kind === 'stream' && body.used) return gaveUp('body-not-replayable')
+      const wait =
+        decision.delayMs > 0 ? decision.delayMs : backoffMs(retries.length + 1, retry.backoff, input.rng)
+      if (clock.now() + wait >= deadline) return gaveUp('deadline')
       if (!pool.budget.tryAcquire()) return gaveUp('budget-exhausted')
       heldBudget = true
       retries.push(decision.reason)
-      const wait =
-        decision.delayMs > 0 ? decision.delayMs : backoffMs(retries.length, retry.backoff, input.rng)
-      if (clock.now() + wait >= deadline) return gaveUp('deadline')
       await sleep(clock, wait)
       if (res.destroyed) return clientClosed(attempts, endpointId, retries)
     }
