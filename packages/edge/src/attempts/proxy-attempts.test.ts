@@ -1,6 +1,4 @@
-import { once } from 'node:events'
-import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { request, type IncomingMessage } from 'node:http'
 import { seededRng, systemClock, type Endpoint } from '@nines/core'
 import type { Dispatcher } from 'undici'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -15,24 +13,9 @@ import { RetryBudget } from '../retry/budget.js'
 import type { RetryBudgetOptionsInput } from '../retry/options.js'
 import { routeSchema } from '../routes/route-schema.js'
 import { proxyAttempts, type AttemptsResult } from './proxy-attempts.js'
+import { cleanups, listen, runCleanups, type Handler } from '../proxy/testing.js'
 
-type Handler = (req: IncomingMessage, res: ServerResponse) => void
-
-const cleanups: (() => Promise<unknown> | void)[] = []
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
-
-async function listen(handler: Handler): Promise<{ server: Server; port: number }> {
-  const server = createServer(handler)
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  cleanups.push(() => {
-    server.closeAllConnections()
-    return new Promise((resolve) => server.close(resolve))
-  })
-  return { server, port: (server.address() as AddressInfo).port }
-}
+afterEach(runCleanups)
 
 /** A port nothing listens on any more: connections to it are refused. */
 async function closedPort(): Promise<number> {

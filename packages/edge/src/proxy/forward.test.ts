@@ -1,13 +1,4 @@
-import { once } from 'node:events'
-import {
-  createServer,
-  request,
-  type IncomingHttpHeaders,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { request, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { Pool } from 'undici'
 import { afterEach, describe, expect, it } from 'vitest'
 import { readRequestBody, type RequestBody } from './body.js'
@@ -15,24 +6,9 @@ import { forward, type ForwardResult } from './forward.js'
 import { upstreamRequestHeaders, viaValue } from './headers.js'
 import { requestIdOf } from './request-id.js'
 import { createUpstreamPool } from './upstream-pool.js'
+import { cleanups, listen, runCleanups } from './testing.js'
 
-type Handler = (req: IncomingMessage, res: ServerResponse) => void
-
-const cleanups: (() => Promise<unknown> | void)[] = []
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
-
-async function listen(handler: Handler): Promise<{ server: Server; port: number }> {
-  const server = createServer(handler)
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  cleanups.push(() => {
-    server.closeAllConnections()
-    return new Promise((resolve) => server.close(resolve))
-  })
-  return { server, port: (server.address() as AddressInfo).port }
-}
+afterEach(runCleanups)
 
 function pool(port: number): Pool {
   const p = createUpstreamPool(`http://127.0.0.1:${port}`)
