@@ -1,0 +1,54 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { getRequestListener } from '@hono/node-server'
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
+import type { Clock, Rng } from '@nines/core'
+import { Hono } from 'hono'
+import type { RouteRuntime } from '../router/router.js'
+import type { RouteTable } from '../routes/table.js'
+import type { EdgeEnv, RequestRecord } from './context.js'
+import { proxyStage } from './proxy-stage.js'
+import { Recorder } from './recorder.js'
+import { requestContext } from './request-context.js'
+import { routeStage } from './route-stage.js'
+import { writeProblem } from './respond.js'
+
+export interface EdgeAppOptions {
+  readonly clock: Clock
+  readonly rng: Rng
+  /** The route table in force, read per request (a reload swaps it). */
+  readonly table: () => RouteTable<RouteRuntime>
+  readonly via: string
+  readonly trusted: () => (address: string) => boolean
+  readonly debug: () => boolean
+  /** Every finished request (metrics, sampled access log). Keep it cheap: it runs per request. */
+  readonly onRequest?: (record: RequestRecord) => void
+  /** A bug in a stage: logged by the caller; the client gets a 500 with the request id. */
+  readonly onError?: (error: Error, requestId: string | undefined) => void
+}
+
+/**
+ * The edge router as a chain of Hono middlewares: request context → route → (the busy hour's admit
+ * and cache stages go here) → proxy. Each stage is a factory returning a named `(c, next)`.
+ */
+export function createEdgeApp(options: EdgeAppOptions): Hono<EdgeEnv> {
+  const recorder = new Recorder(options.clock, options.onRequest)
+  const app = new Hono<EdgeEnv>()
+  app.use(requestContext(options.clock), routeStage(options.table, recorder))
+  app.all('*', proxyStage({ ...options, recorder }))
+  app.onError((error, c) => {
+    const requestId = c.get('requestId') as string | undefined
+    options.onError?.(error, requestId)
+    const res = c.env.outgoing
+    if (res.headersSent) res.destroy()
+    else writeProblem(res, 500, 'NINES_ERR_INTERNAL', requestId ?? '-')
+    return RESPONSE_ALREADY_SENT
+  })
+  return app
+}
+
+/** A Node request listener running the chain on Node's raw request and response. */
+export function edgeRequestListener(
+  app: Hono<EdgeEnv>,
+): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  return getRequestListener(app.fetch) as (req: IncomingMessage, res: ServerResponse) => Promise<void>
+}

@@ -1,0 +1,68 @@
+import type { TLSSocket } from 'node:tls'
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
+import type { Clock, Rng } from '@nines/core'
+import type { MiddlewareHandler } from 'hono'
+import { proxyAttempts } from '../attempts/proxy-attempts.js'
+import type { EdgeEnv } from './context.js'
+import { hashKeyOf } from './hash-key.js'
+import type { Recorder } from './recorder.js'
+import { giveUpCode, writeFallback, writeProblem } from './respond.js'
+
+export interface ProxyStageOptions {
+  readonly clock: Clock
+  readonly rng: Rng
+  /** `viaValue(instance)`. */
+  readonly via: string
+  /** Whether a peer's forwarding headers are believed (`compileCidrs(trustedProxies)`); read per request. */
+  readonly trusted: () => (address: string) => boolean
+  /** Opt-in `x-nines-endpoint` and `x-nines-attempts` response headers; read per request. */
+  readonly debug: () => boolean
+  readonly recorder: Recorder
+}
+
+/**
+ * The last stage: the retry loop (balance → forward) streaming between Node's raw request and response
+ * and undici, with no Web streams in the body path. What the loop could not serve becomes the route's
+ * fallback or a 502/503/504 with a stable code and the request id, written here and nowhere else.
+ */
+export function proxyStage(options: ProxyStageOptions): MiddlewareHandler<EdgeEnv> {
+  const { clock, rng, via, recorder } = options
+  return async function proxy(c) {
+    const req = c.env.incoming
+    const res = c.env.outgoing
+    const runtime = c.get('route')
+    const { route } = runtime
+    const requestId = c.get('requestId')
+    const peer = req.socket.remoteAddress
+    const result = await proxyAttempts({
+      req,
+      res,
+      route,
+      pool: runtime,
+      clock,
+      rng,
+      requestId,
+      via,
+      trusted: peer !== undefined && options.trusted()(peer),
+      proto: (req.socket as TLSSocket).encrypted ? 'https' : 'http',
+      deadline: c.get('arrival') + route.timeouts.overallMs,
+      hashKey: hashKeyOf(req.headers, route.balance.hashOn),
+      debug: options.debug(),
+    })
+    if (result.served) {
+      recorder.proxied(c, result, undefined, result.status)
+    } else if (result.status === undefined) {
+      recorder.proxied(c, result, undefined, 0) // the client left: nobody to answer
+    } else {
+      const code = giveUpCode(result)
+      if (route.fallback !== undefined && result.status !== 413) {
+        writeFallback(res, route.fallback, code, requestId)
+        recorder.proxied(c, result, code, route.fallback.status)
+      } else {
+        writeProblem(res, result.status, code, requestId)
+        recorder.proxied(c, result, code, result.status)
+      }
+    }
+    return RESPONSE_ALREADY_SENT
+  }
+}
