@@ -107,6 +107,11 @@ export const edgeInstanceSchema = z
     trustedProxies: z.array(cidrSchema).default([]),
     /** Adds which endpoint served and how many attempts it took to responses; off: it tells clients topology. */
     debugHeaders: z.boolean().default(false),
+    /**
+     * On SIGTERM, requests in flight get this long to finish after the listeners stop accepting; upgraded
+     * connections (WebSocket) are closed at the end of it, then whatever is left is cut.
+     */
+    shutdownTimeoutMs: z.number().int().min(0).max(600_000).default(10_000),
   })
   .superRefine((edge, ctx) => {
     if (edge.listen.length === 0 && edge.tls === undefined) {
