@@ -54,8 +54,8 @@ export interface Reply {
   readonly body: string
 }
 
-/** A GET through node:http (optionally on a keep-alive agent). */
-export function get(address: string, path = '/', agent?: Agent): Promise<Reply> {
+/** A GET through node:http on a fresh connection (Connection: close), or on `agent` to keep it alive. */
+export function get(address: string, path = '/', agent: Agent | false = false): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = request(`${address}${path}`, { agent }, (res) => {
       let body = ''
