@@ -52,6 +52,8 @@ export async function closeGracefully(
   for (const socket of tracker.sockets) socket.destroy()
   for (const server of servers) server.closeAllConnections()
   await Promise.all(closed)
+  // Destroyed sockets report 'close' a tick later; wait so connections() reads 0 once this resolves.
+  await tracker.until(() => tracker.sockets.size === 0, Date.now() + 1000)
 
   const result = { finished, forced, upgradesClosed }
   logger.info(result, 'listeners closed')

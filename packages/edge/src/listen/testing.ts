@@ -35,17 +35,25 @@ export function hostPort(address: string): { host: string; port: number } {
   return { host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port) }
 }
 
-/** A raw TCP client, destroyed by runCleanups; `text()` is everything it received until close. */
-export async function rawClient(address: string): Promise<{ socket: Socket; closed: Promise<string> }> {
+export interface RawClient {
+  readonly socket: Socket
+  /** Everything received so far. */
+  received(): string
+  /** Resolves with everything received once the connection is closed. */
+  readonly closed: Promise<string>
+}
+
+/** A raw TCP client, destroyed by runCleanups. */
+export async function rawClient(address: string, allowHalfOpen = false): Promise<RawClient> {
   const { host, port } = hostPort(address)
-  const socket = connect({ host, port })
+  const socket = connect({ host, port, allowHalfOpen })
   cleanups.push(() => void socket.destroy())
   let received = ''
   socket.setEncoding('utf8').on('data', (chunk: string) => (received += chunk))
   socket.on('error', () => {})
   const closed = once(socket, 'close').then(() => received)
   await once(socket, 'connect')
-  return { socket, closed }
+  return { socket, received: () => received, closed }
 }
 
 export interface Reply {
