@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { clientLimitsSchema } from '../routes/edge-schema.js'
 import { checkingIntervalMs } from './limits.js'
-import { get, openForTest, rawClient, runCleanups } from './testing.js'
+import { get, openForTest, rawClient, runCleanups, selfSigned, tempDir } from './testing.js'
 
 afterEach(runCleanups)
 
@@ -56,6 +56,19 @@ describe('limits against slow clients', () => {
       clearInterval(timer)
     }
     expect(await get(listeners.addresses[0]!)).toMatchObject({ status: 200 })
+  })
+})
+
+describe('TLS handshake timeout', () => {
+  it('closes a connection that never completes its handshake after headersTimeout, not 120 s', async () => {
+    const dir = tempDir()
+    const listeners = await openForTest({
+      tls: { listen: ['127.0.0.1:0'], certificates: [selfSigned(dir, 'edge', ['edge.test'])] },
+      limits: { headersTimeoutMs: 300, requestTimeoutMs: 1000 },
+    })
+    const silent = await rawClient(listeners.addresses[0]!)
+    expect(await silent.closed).toBe('')
+    await expect.poll(() => listeners.connections()).toBe(0)
   })
 })
 

@@ -70,4 +70,16 @@ describe('openListeners', () => {
     expect(await reply).toMatchObject({ body: 'late' })
     await expect.poll(() => listeners.inFlight()).toBe(0)
   })
+
+  it('closes a connection after maxRequestsPerConnection requests', async () => {
+    const listeners = await openForTest({ listen: ['127.0.0.1:0'] }, { maxRequestsPerConnection: 2 })
+    const client = await rawClient(listeners.addresses[0]!)
+    client.socket.write('GET /1 HTTP/1.1\r\nHost: x\r\n\r\n')
+    await expect.poll(() => client.received()).toMatch(/ok$/)
+    expect(client.received()).toMatch(/\r\nConnection: keep-alive\r\n/)
+    client.socket.write('GET /2 HTTP/1.1\r\nHost: x\r\n\r\n')
+    const text = await client.closed
+    expect(text.split('HTTP/1.1 200 ')).toHaveLength(3)
+    expect(text).toMatch(/\r\nconnection: close\r\n[^]*ok$/i)
+  })
 })

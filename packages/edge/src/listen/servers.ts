@@ -28,6 +28,11 @@ export interface ListenersOptions {
   /** Without it, Upgrade requests are ordinary requests. Its sockets are tracked for close. */
   readonly onUpgrade?: UpgradeHandler
   readonly logger?: Logger
+  /**
+   * Requests per client connection; the last is answered with `Connection: close`, so long-lived
+   * clients rebalance across edge instances. Default 0 = no cap.
+   */
+  readonly maxRequestsPerConnection?: number
   /** Reload certificates when their files change; default true. */
   readonly watchCertificates?: boolean
   /** Quiet time after a certificate file event before reloading; default 200 ms. */
@@ -86,6 +91,8 @@ export async function openListeners(options: ListenersOptions): Promise<Listener
     : undefined
 
   const onClientError = clientErrorHandler(logger)
+  const maxRequests = options.maxRequestsPerConnection ?? 0
+  const served = new WeakMap<object, number>()
   const prepare = (server: Server): Server => {
     server.maxConnections = limits.maxConnections
     server.on('connection', (socket: Socket) => {
@@ -100,6 +107,12 @@ export async function openListeners(options: ListenersOptions): Promise<Listener
     )
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       tracker.addRequest(req, res)
+      // Not Node's maxRequestsPerSocket: on Node 20 it says `Connection: close` but leaves the socket open.
+      if (maxRequests > 0) {
+        const count = (served.get(req.socket) ?? 0) + 1
+        served.set(req.socket, count)
+        if (count >= maxRequests) res.setHeader('connection', 'close')
+      }
       onRequest(req, res)
     })
     server.on('clientError', onClientError)
