@@ -31,10 +31,13 @@ export function clientErrorHandler(
     const code = error.code
     const started =
       (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent === true
+    // https forwards TLS failures here too (handshake timeout, bad ClientHello): no HTTP to answer with.
+    const tls =
+      code?.startsWith('ERR_TLS_') === true || code?.startsWith('ERR_SSL_') === true || 'library' in error
     // A reset or a closed pipe means the client is gone: nothing to answer, nothing worth a line.
     if (code !== 'ECONNRESET' && code !== 'EPIPE') {
       logger.debug({ code, err: error.message, remoteAddress: remoteAddress(socket) }, 'client error')
-      if (socket.writable && !started) {
+      if (socket.writable && !started && !tls) {
         socket.end(answerFor(code))
         // end() flushes the answer; destroy only if the client does not read it.
         // Node hands a net.Socket (or TLSSocket) here; the Duplex type hides its setTimeout.

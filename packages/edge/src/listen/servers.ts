@@ -144,12 +144,6 @@ export async function openListeners(options: ListenersOptions): Promise<Listener
         // Node's default is 120 s: a client that never finishes its handshake is a slowloris too.
         handshakeTimeout: limits.headersTimeoutMs,
       })
-      server.on('tlsClientError', (error: Error & { code?: string }, socket: Socket) =>
-        logger.debug(
-          { code: error.code, err: error.message, remoteAddress: socket.remoteAddress },
-          'TLS client error',
-        ),
-      )
     } else {
       server = createHttpServer(serverOptions(limits))
     }
