@@ -82,4 +82,31 @@ describe('openListeners', () => {
     expect(text.split('HTTP/1.1 200 ')).toHaveLength(3)
     expect(text).toMatch(/\r\nconnection: close\r\n[^]*ok$/i)
   })
+
+  it('only closes a connection whose response has begun when the client then sends garbage', async () => {
+    const debug: string[] = []
+    const ignore = (): void => {}
+    const listeners = await openForTest(
+      { listen: ['127.0.0.1:0'] },
+      {
+        onRequest: (req, res) =>
+          req.url === '/stream' ? res.writeHead(200, { 'content-length': 100 }).write('part') : res.end('ok'),
+        logger: {
+          debug: (fields) => debug.push(JSON.stringify(fields)),
+          info: ignore,
+          warn: ignore,
+          error: ignore,
+        },
+      },
+    )
+    const client = await rawClient(listeners.addresses[0]!)
+    client.socket.write('GET /stream HTTP/1.1\r\nHost: x\r\n\r\n')
+    await expect.poll(() => client.received()).toMatch(/part$/)
+    client.socket.write('NOT HTTP\r\n\r\n')
+    const text = await client.closed
+    expect(text).toMatch(/^HTTP\/1\.1 200 [^]*part$/)
+    expect(text).not.toMatch(/HTTP\/1\.1 400/)
+    expect(debug.join()).toMatch(/HPE_/)
+    expect(await get(listeners.addresses[0]!)).toMatchObject({ status: 200 })
+  })
 })
