@@ -59,6 +59,17 @@ describe('limits against slow clients', () => {
   })
 })
 
+describe('keepAliveTimeoutMs', () => {
+  it('closes a keep-alive connection left idle after a response', async () => {
+    const listeners = await openForTest({ listen: ['127.0.0.1:0'], limits: { keepAliveTimeoutMs: 200 } })
+    const client = await rawClient(listeners.addresses[0]!)
+    client.socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n')
+    const text = await client.closed
+    expect(text).toMatch(/^HTTP\/1\.1 200 [^]*\r\nConnection: keep-alive\r\n[^]*ok$/)
+    expect(await get(listeners.addresses[0]!)).toMatchObject({ status: 200 })
+  })
+})
+
 describe('TLS handshake timeout', () => {
   it('closes a connection that never completes its handshake after headersTimeout, not 120 s', async () => {
     const dir = tempDir()
