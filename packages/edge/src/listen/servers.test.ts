@@ -109,4 +109,27 @@ describe('openListeners', () => {
     expect(debug.join()).toMatch(/HPE_/)
     expect(await get(listeners.addresses[0]!)).toMatchObject({ status: 200 })
   })
+
+  it('answers 500 when the request handler throws, and keeps serving', async () => {
+    const errors: string[] = []
+    const ignore = (): void => {}
+    const listeners = await openForTest(
+      { listen: ['127.0.0.1:0'] },
+      {
+        onRequest: (req, res) => {
+          if (req.url === '/throw') throw new Error('boom')
+          res.end('ok')
+        },
+        logger: {
+          debug: ignore,
+          info: ignore,
+          warn: ignore,
+          error: (fields) => errors.push(JSON.stringify(fields)),
+        },
+      },
+    )
+    expect(await get(listeners.addresses[0]!, '/throw')).toMatchObject({ status: 500 })
+    expect(errors.join()).toMatch(/boom/)
+    expect(await get(listeners.addresses[0]!)).toMatchObject({ status: 200, body: 'ok' })
+  })
 })

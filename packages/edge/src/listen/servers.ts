@@ -113,7 +113,14 @@ export async function openListeners(options: ListenersOptions): Promise<Listener
         served.set(req.socket, count)
         if (count >= maxRequests) res.setHeader('connection', 'close')
       }
-      onRequest(req, res)
+      try {
+        onRequest(req, res)
+      } catch (error) {
+        // A synchronous throw in the handler would otherwise be an uncaught exception: the whole edge down.
+        logger.error({ err: (error as Error).message, url: req.url }, 'request handler threw')
+        if (!res.headersSent) res.writeHead(500, { connection: 'close' })
+        res.end()
+      }
     })
     server.on('clientError', onClientError)
     if (onUpgrade) {
@@ -123,7 +130,12 @@ export async function openListeners(options: ListenersOptions): Promise<Listener
           return
         }
         tracker.trackUpgrade(socket)
-        onUpgrade(req, socket, head)
+        try {
+          onUpgrade(req, socket, head)
+        } catch (error) {
+          logger.error({ err: (error as Error).message, url: req.url }, 'upgrade handler threw')
+          socket.destroy()
+        }
       })
     }
     return server
