@@ -11,3 +11,11 @@ export {
 export { connectionListed, isHopByHop } from './hop-by-hop.js'
 export { requestIdHeader, requestIdOf } from './request-id.js'
 export { createUpstreamPool, upstreamPoolDefaults, type UpstreamPoolOptions } from './upstream-pool.js'
+export { Tunnels } from './tunnels.js'
+export {
+  forwardUpgrade,
+  writeRawError,
+  type UpgradeInput,
+  type UpgradeOutcome,
+  type UpgradeResult,
+} from './upgrade.js'
