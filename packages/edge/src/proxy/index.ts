@@ -1,5 +1,17 @@
-export { bodyReplayable, defaultReplayBodyLimitBytes, readRequestBody, type RequestBody } from './body.js'
-export { forward, type ForwardInput, type ForwardOutcome, type ForwardResult } from './forward.js'
+export {
+  bodyReplayable,
+  defaultReplayBodyLimitBytes,
+  discardBody,
+  readRequestBody,
+  type RequestBody,
+} from './body.js'
+export {
+  acceptsEventStream,
+  forward,
+  type ForwardInput,
+  type ForwardOutcome,
+  type ForwardResult,
+} from './forward.js'
 export { clientAddress, forwardedElement } from './forwarded.js'
 export {
   clientResponseHeaders,
