@@ -141,9 +141,9 @@ export function forwardUpgrade(input: UpgradeInput): Promise<UpgradeResult> {
         res.destroy()
         socket.destroy()
       }
-      socket.once('error', abandon)
+      socket.on('error', abandon)
       socket.once('close', () => res.destroy())
-      res.once('error', abandon)
+      res.on('error', abandon)
       res.once('aborted', abandon)
       settle('status', res.statusCode ?? 502)
     })
