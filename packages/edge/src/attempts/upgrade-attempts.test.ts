@@ -34,7 +34,7 @@ async function echoServer() {
 }
 
 /** A front server whose `'upgrade'` handler is `upgradeAttempts` over round-robin endpoints (heaviest first). */
-async function edge(ports: number[], tunnels = new Tunnels()) {
+async function edge(ports: number[], tunnels = new Tunnels(), headTimeoutMs?: number) {
   const clock = systemClock()
   const endpoints: Endpoint[] = ports.map((port, i) => ({
     id: `e${i + 1}`,
@@ -58,6 +58,7 @@ async function edge(ports: number[], tunnels = new Tunnels()) {
       requestId: requestIdOf(req.headers['x-request-id']),
       via: viaValue(),
       tunnels,
+      headTimeoutMs,
     }).then((result) => results.push(result))
   })
   cleanups.push(() => void tunnels.closeAll())
@@ -228,5 +229,31 @@ describe('upgradeAttempts (WebSocket through the router)', () => {
     expect(front.tunnels.closeAll()).toBe(1)
     await closed
     await waitFor(() => front.tunnels.size === 0)
+  })
+
+  it('answers 504 when the upstream accepts the connection but never answers the upgrade; it is not retried', async () => {
+    const silent = { arrived: 0, closed: 0 }
+    const { server, port } = await listen(() => {})
+    server.on('upgrade', (_req: IncomingMessage, socket: Socket) => {
+      silent.arrived++
+      socket.resume() // an upgraded server socket is half-open: its 'end' says the router hung up
+      socket.on('end', () => silent.closed++)
+      cleanups.push(() => void socket.destroy()) // upgraded sockets are not the server's to close
+    })
+    const up = await echoServer()
+    const front = await edge([port, up.port], new Tunnels(), 200)
+    const ws = new WebSocket(`ws://127.0.0.1:${front.port}/chat`, { headers: { 'x-request-id': 'slow-1' } })
+    ws.on('error', () => {})
+    const [, res] = (await once(ws, 'unexpected-response')) as [unknown, IncomingMessage]
+    res.resume()
+    expect(res.statusCode).toBe(504)
+    expect(res.headers['x-request-id']).toBe('slow-1')
+    expect(front.results[0]).toMatchObject({ outcome: 'per-try-timeout', attempts: 1, answered: true })
+    expect(silent.arrived).toBe(1)
+    expect(up.heads).toEqual([]) // the upgrade reached the first endpoint: it is not sent to another
+    await waitFor(() => silent.closed === 1) // the router closed the connection it gave up on
+
+    const next = await open(front.port) // round robin: the healthy endpoint
+    expect(await echo(next.ws, 'ok')).toBe('ok')
   })
 })

@@ -111,6 +111,7 @@ class Attempt implements ForwardResult {
   #connected = false
   #resume: (() => void) | undefined = undefined
   #relayTrailers = false
+  #limiter: BodyLimiter | undefined = undefined
 
   constructor(input: ForwardInput) {
     this.#input = input
@@ -155,6 +156,13 @@ class Attempt implements ForwardResult {
     this.outcome = outcome
     clearTimeout(this.#timer)
     this.#input.res.off('close', this.#onClientClose)
+    // Behind a limiter, undici destroys the limiter, not the client's request: the rest of the body is
+    // dropped so the caller can still answer (413, 504, …) and the connection closes cleanly.
+    const req = this.#input.req
+    if (this.#limiter !== undefined && !req.readableEnded) {
+      req.unpipe(this.#limiter)
+      discardBody(req)
+    }
     this.#resolve(this)
   }
 
@@ -170,12 +178,8 @@ class Attempt implements ForwardResult {
   #limited(stream: IncomingMessage): NodeJS.ReadableStream {
     const max = this.#input.maxBodyBytes
     if (max === undefined || stream.headers['content-length'] !== undefined) return stream
-    const limiter: BodyLimiter = new BodyLimiter(max, () => {
-      stream.unpipe(limiter)
-      discardBody(stream)
-      this.#stop('too-large', bodyTooLarge)
-    })
-    return stream.pipe(limiter)
+    this.#limiter = new BodyLimiter(max, () => this.#stop('too-large', bodyTooLarge))
+    return stream.pipe(this.#limiter)
   }
 
   #onTimeout = (): void => this.#stop('per-try-timeout', perTryTimeout)

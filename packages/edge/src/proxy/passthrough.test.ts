@@ -214,4 +214,16 @@ describe('client body limit (maxBodyBytes)', () => {
     expect(front.results[0]).toMatchObject({ outcome: 'too-large', responseStarted: true, complete: false })
     await waitFor(() => up.state.aborted === 1)
   })
+
+  it('keeps the client answerable when an attempt times out mid-upload behind the limit', async () => {
+    const up = await countingUpstream()
+    const front = await edge(pool(up.port), { maxBodyBytes: 1_000_000, perTryTimeoutMs: 200 })
+    const streamed = upload(front.port, { 'transfer-encoding': 'chunked' })
+    streamed.req.write(Buffer.alloc(70_000)) // streamed, never ended: the upstream never answers
+    const res = await streamed.response
+    expect(res.statusCode).toBe(502)
+    expect(res.headers['x-outcome']).toBe('per-try-timeout')
+    await waitFor(() => up.state.aborted === 1)
+    expect(up.state.received).toBeGreaterThan(0)
+  })
 })
