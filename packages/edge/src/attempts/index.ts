@@ -6,3 +6,4 @@ export {
   type AttemptsPool,
   type AttemptsResult,
 } from './proxy-attempts.js'
+export { upgradeAttempts, type UpgradeAttemptsInput, type UpgradeAttemptsResult } from './upgrade-attempts.js'

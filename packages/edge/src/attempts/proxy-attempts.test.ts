@@ -46,7 +46,12 @@ interface Upstream {
 }
 
 /** The pool's stages, wired as the README says, and a front server calling proxyAttempts on raw req/res. */
-async function edge(upstreams: Upstream[], route: object = {}, budgetOptions: RetryBudgetOptionsInput = {}) {
+async function edge(
+  upstreams: Upstream[],
+  route: object = {},
+  budgetOptions: RetryBudgetOptionsInput = {},
+  maxBodyBytes?: number,
+) {
   const clock = systemClock()
   const endpoints: Endpoint[] = upstreams.map((u) => ({
     id: u.id,
@@ -81,11 +86,14 @@ async function edge(upstreams: Upstream[], route: object = {}, budgetOptions: Re
         requestId,
         via: viaValue(),
         debug: true,
+        maxBodyBytes,
       })
       results.push(result)
       // The outermost stage's part: answer what the loop gave up on.
       if (!result.served && result.status !== undefined) {
-        res.writeHead(result.status, { 'x-request-id': requestId, 'x-reason': result.reason })
+        if (res.headersSent) return void res.destroy()
+        const close = result.status === 413 ? { connection: 'close' } : {}
+        res.writeHead(result.status, { 'x-request-id': requestId, 'x-reason': result.reason, ...close })
         res.end(`${result.status}\n`)
       }
     })()
@@ -309,5 +317,50 @@ describe('proxyAttempts', () => {
     expect(reply.status).toBe(200)
     expect(reply.headers['x-nines-endpoint']).toBe('c')
     expect(sameStack.methods).toEqual([])
+  })
+
+  it('ends with body-too-large (413) when a streamed body passes maxBodyBytes, without blaming the endpoint', async () => {
+    let received = 0
+    const { port } = await listen((req, res) => {
+      req.on('data', (chunk: Buffer) => (received += chunk.length))
+      req.on('end', () => res.end('ok'))
+    })
+    const front = await edge([{ id: 'a', port, weight: 1 }], {}, {}, 100_000)
+    const req = request({
+      host: '127.0.0.1',
+      port: front.port,
+      method: 'POST',
+      headers: { 'transfer-encoding': 'chunked' },
+      agent: false,
+    })
+    req.on('error', () => {}) // the connection closes after the 413
+    const response = new Promise<IncomingMessage>((resolve) => req.on('response', resolve))
+    req.write(Buffer.alloc(70_000))
+    req.write(Buffer.alloc(40_000))
+    const res = await response
+    req.destroy()
+    expect(res.statusCode).toBe(413)
+    expect(res.headers['x-reason']).toBe('body-too-large')
+    expect(received).toBeLessThanOrEqual(100_000)
+    expect(front.results[0]).toMatchObject({
+      served: false,
+      reason: 'body-too-large',
+      status: 413,
+      attempts: 1,
+    })
+    expect(front.candidates[0]!.outstanding).toBe(0)
+
+    const reply = await send(front.port, { method: 'POST', body: Buffer.alloc(100_000) })
+    expect(reply.status).toBe(200)
+    expect(front.results[1]).toMatchObject({ served: true, attempts: 1 })
+  })
+
+  it('answers a Content-Length over maxBodyBytes with 413 before any attempt', async () => {
+    const good = await upstream()
+    const front = await edge([{ id: 'a', port: good.port, weight: 1 }], {}, {}, 10)
+    const reply = await send(front.port, { method: 'POST', body: Buffer.alloc(11) })
+    expect(reply.status).toBe(413)
+    expect(front.results[0]).toMatchObject({ served: false, reason: 'body-too-large', attempts: 0 })
+    expect(good.methods).toEqual([])
   })
 })

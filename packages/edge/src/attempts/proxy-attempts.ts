@@ -45,6 +45,8 @@ export interface AttemptsInput {
   readonly hashKey?: string | undefined
   /** `debugHeaders`: `x-nines-endpoint` and `x-nines-attempts` on the relayed response. */
   readonly debug?: boolean | undefined
+  /** The edge's `limits.maxBodyBytes`: a larger request body ends with `body-too-large` (413). */
+  readonly maxBodyBytes?: number | undefined
 }
 
 /** Why the loop gave up without a relayed response. */
@@ -73,6 +75,20 @@ export type AttemptsResult =
       /** The last attempt's endpoint and outcome, when there was one. */
       readonly endpoint: string | undefined
       readonly lastOutcome: AttemptResult | undefined
+      readonly retries: readonly RetryReason[]
+    }
+  | {
+      /**
+       * The request body passed `maxBodyBytes`: answer 413 with `Connection: close`, unless
+       * `res.headersSent` (an upstream answered before the body ended; its response was cut and the
+       * client's connection destroyed).
+       */
+      readonly served: false
+      readonly attempts: number
+      readonly reason: 'body-too-large'
+      readonly status: 413
+      readonly endpoint: string | undefined
+      readonly lastOutcome: undefined
       readonly retries: readonly RetryReason[]
     }
   | {
@@ -126,8 +142,9 @@ export async function proxyAttempts(input: AttemptsInput): Promise<AttemptsResul
     requestId,
     via,
   })
-  const body = await readRequestBody(req, retry.replayBodyLimitBytes)
+  const body = await readRequestBody(req, retry.replayBodyLimitBytes, input.maxBodyBytes)
   if (body.kind === 'client-closed') return clientClosed(0, undefined, retries)
+  if (body.kind === 'too-large') return tooLarge(0, undefined, retries)
   const replayable = bodyReplayable(body)
   // A held status can be retried only if the request is idempotent and its body can be sent again.
   const mayHold = idempotent && replayable
@@ -170,6 +187,7 @@ export async function proxyAttempts(input: AttemptsInput): Promise<AttemptsResul
           perTryTimeoutMs: Math.max(1, Math.min(route.timeouts.perTryMs, deadline - started)),
           holdStatus: canRetryAfter ? isGatewayStatus : undefined,
           debug: input.debug === true ? { endpoint: endpointId, attempts } : undefined,
+          maxBodyBytes: input.maxBodyBytes,
         })
       } finally {
         candidate.outstanding--
@@ -180,6 +198,7 @@ export async function proxyAttempts(input: AttemptsInput): Promise<AttemptsResul
       }
       last = result
       if (result.outcome === 'client-closed') return clientClosed(attempts, endpointId, retries)
+      if (result.outcome === 'too-large') return tooLarge(attempts, endpointId, retries)
       const now = clock.now()
       pool.ejector.observe({
         endpointId,
@@ -233,9 +252,21 @@ export async function proxyAttempts(input: AttemptsInput): Promise<AttemptsResul
       reason,
       status: giveUpStatus(last),
       endpoint: lastEndpoint,
-      lastOutcome: last?.outcome === 'client-closed' ? undefined : last?.outcome,
+      lastOutcome: last?.outcome as AttemptResult | undefined, // the loop returned on the others
       retries,
     }
+  }
+}
+
+function tooLarge(attempts: number, endpoint: string | undefined, retries: RetryReason[]): AttemptsResult {
+  return {
+    served: false,
+    attempts,
+    reason: 'body-too-large',
+    status: 413,
+    endpoint,
+    lastOutcome: undefined,
+    retries,
   }
 }
 

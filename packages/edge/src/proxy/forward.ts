@@ -2,11 +2,16 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { InvalidArgumentError } from '@nines/core'
 import type { Dispatcher } from 'undici'
 import type { AttemptResult } from '../eject/outcome.js'
-import type { RequestBody } from './body.js'
+import { discardBody, type RequestBody } from './body.js'
+import { BodyLimiter } from './body-limit.js'
 import { clientResponseHeaders } from './headers.js'
 
-/** How one attempt ended: the `AttemptResult` ejection and retries take (`status`: a head arrived), or the client left. */
-export type ForwardOutcome = AttemptResult | 'client-closed'
+/**
+ * How one attempt ended: the `AttemptResult` ejection and retries take (`status`: a head arrived), the
+ * client left, or its streamed body passed `maxBodyBytes` (`too-large`: the upstream request was aborted).
+ * Neither of the last two is the endpoint's doing.
+ */
+export type ForwardOutcome = AttemptResult | 'client-closed' | 'too-large'
 
 /** What one attempt did, as a value: nothing about an upstream failure is thrown. */
 export interface ForwardResult {
@@ -56,10 +61,29 @@ export interface ForwardInput {
   readonly via: string
   /** Opt-in debug headers on the response (`debugHeaders`). */
   readonly debug?: { readonly endpoint: string; readonly attempts: number } | undefined
+  /**
+   * Longest silence between response body chunks. Default: the pool's `bodyTimeoutMs`, except for a
+   * request that accepts `text/event-stream`, where it is off (0): an event stream may be quiet for minutes,
+   * and the client leaving or the connection failing still ends it. A route may pass a bound instead.
+   */
+  readonly bodyTimeoutMs?: number | undefined
+  /**
+   * The edge's `limits.maxBodyBytes`, also given to `readRequestBody`: a chunked body streamed past it
+   * aborts the upstream request (`too-large`); the caller answers 413 unless `responseStarted`.
+   */
+  readonly maxBodyBytes?: number | undefined
+}
+
+const eventStream = /\btext\/event-stream\b/i
+
+/** Whether the client asked for an event stream (EventSource always sends this `Accept`). */
+export function acceptsEventStream(accept: string | undefined): boolean {
+  return accept !== undefined && eventStream.test(accept)
 }
 
 const perTryTimeout = Object.assign(new Error('per-try timeout'), { code: 'NINES_PER_TRY_TIMEOUT' })
 const clientGone = Object.assign(new Error('client closed the connection'), { code: 'NINES_CLIENT_CLOSED' })
+const bodyTooLarge = Object.assign(new Error('request body too large'), { code: 'NINES_BODY_TOO_LARGE' })
 
 function failureOf(error: unknown, connected: boolean): AttemptResult {
   const code = (error as { code?: unknown } | null)?.code
@@ -86,6 +110,8 @@ class Attempt implements ForwardResult {
   #settled = false
   #connected = false
   #resume: (() => void) | undefined = undefined
+  #relayTrailers = false
+  #limiter: BodyLimiter | undefined = undefined
 
   constructor(input: ForwardInput) {
     this.#input = input
@@ -97,6 +123,10 @@ class Attempt implements ForwardResult {
       this.outcome = 'client-closed'
       return Promise.resolve(this)
     }
+    if (body.kind === 'too-large') {
+      this.outcome = 'too-large'
+      return Promise.resolve(this)
+    }
     if (body.kind === 'stream') {
       if (body.used) throw new InvalidArgumentError('forward: a streamed request body can be sent only once')
       body.used = true
@@ -104,12 +134,16 @@ class Attempt implements ForwardResult {
     const promise = new Promise<ForwardResult>((resolve) => (this.#resolve = resolve))
     res.on('close', this.#onClientClose)
     this.#timer = setTimeout(this.#onTimeout, this.#input.perTryTimeoutMs)
+    let source: NodeJS.ReadableStream | Buffer | null = body.kind === 'kept' ? body.data : null
+    if (body.kind === 'stream') source = this.#limited(body.stream)
+    const bodyTimeout = this.#input.bodyTimeoutMs ?? (acceptsEventStream(req.headers.accept) ? 0 : undefined)
     this.#input.pool.dispatch(
       {
         path: this.#input.path ?? req.url ?? '/',
         method: req.method ?? 'GET',
         headers: this.#input.headers as string[],
-        body: body.kind === 'kept' ? body.data : body.kind === 'stream' ? body.stream : null,
+        body: source as Dispatcher.DispatchOptions['body'],
+        ...(bodyTimeout === undefined ? {} : { bodyTimeout }),
       },
       this as unknown as Dispatcher.DispatchHandler,
     )
@@ -122,6 +156,13 @@ class Attempt implements ForwardResult {
     this.outcome = outcome
     clearTimeout(this.#timer)
     this.#input.res.off('close', this.#onClientClose)
+    // Behind a limiter, undici destroys the limiter, not the client's request: the rest of the body is
+    // dropped so the caller can still answer (413, 504, …) and the connection closes cleanly.
+    const req = this.#input.req
+    if (this.#limiter !== undefined && !req.readableEnded) {
+      req.unpipe(this.#limiter)
+      discardBody(req)
+    }
     this.#resolve(this)
   }
 
@@ -131,6 +172,14 @@ class Attempt implements ForwardResult {
     this.#finish(outcome)
     if (this.responseStarted) this.#input.res.destroy()
     abort?.(reason) // before the connection, `onConnect` aborts as soon as it is called
+  }
+
+  /** A streamed body of unknown length behind a `BodyLimiter` when a limit applies (`Content-Length` was checked at read). */
+  #limited(stream: IncomingMessage): NodeJS.ReadableStream {
+    const max = this.#input.maxBodyBytes
+    if (max === undefined || stream.headers['content-length'] !== undefined) return stream
+    this.#limiter = new BodyLimiter(max, () => this.#stop('too-large', bodyTooLarge))
+    return stream.pipe(this.#limiter)
   }
 
   #onTimeout = (): void => this.#stop('per-try-timeout', perTryTimeout)
@@ -170,11 +219,13 @@ class Attempt implements ForwardResult {
       return true
     }
     this.#resume = resume
+    this.#relayTrailers = trailersRelayable(input.req, statusCode, rawHeaders)
     const head = clientResponseHeaders({
       rawHeaders,
       requestId: input.requestId,
       via: input.via,
       debug: input.debug,
+      keepTrailer: this.#relayTrailers,
     })
     const res = input.res
     // writeHead(status, list) turns into setHeader per pair once an earlier stage set a header, which keeps
@@ -196,9 +247,15 @@ class Attempt implements ForwardResult {
     return false
   }
 
-  onComplete(): void {
+  onComplete(trailers: Buffer[] | string[] | null): void {
     if (this.#settled) return
     if (!this.held) {
+      if (this.#relayTrailers && trailers !== null && trailers.length > 0) {
+        const pairs: [string, string][] = []
+        for (let i = 0; i < trailers.length; i += 2)
+          pairs.push([trailers[i]!.toString('latin1'), trailers[i + 1]!.toString('latin1')])
+        this.#input.res.addTrailers(pairs)
+      }
       this.#input.res.end()
       this.complete = true
     }
@@ -211,6 +268,22 @@ class Attempt implements ForwardResult {
     this.#finish(outcome)
     if (this.responseStarted) this.#input.res.destroy()
   }
+}
+
+/**
+ * Whether the upstream's trailers can reach this client: it announced them (`Trailer`), and the client's
+ * response will be chunked (HTTP/1.1, not HEAD, a status with a body, no `Content-Length`); Node throws
+ * on a `Trailer` header otherwise.
+ */
+function trailersRelayable(req: IncomingMessage, status: number, rawHeaders: Buffer[]): boolean {
+  if (req.httpVersion !== '1.1' || req.method === 'HEAD' || status === 204 || status === 304) return false
+  let announced = false
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!
+    if (name.length === 14 && name.toString('latin1').toLowerCase() === 'content-length') return false
+    if (name.length === 7 && name.toString('latin1').toLowerCase() === 'trailer') announced = true
+  }
+  return announced
 }
 
 /** The request head's size in characters: request line, header lines, blank line. */

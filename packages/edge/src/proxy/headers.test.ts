@@ -172,3 +172,48 @@ describe('clientResponseHeaders', () => {
     expect(out).toEqual({ 'x-request-id': ['rid'], via: ['v'], ...extra })
   })
 })
+
+describe('upgrade and trailer options', () => {
+  const upgradeRequest = [
+    'Connection',
+    'keep-alive, Upgrade, x-hop',
+    'Upgrade',
+    'websocket',
+    'x-hop',
+    'no',
+    'Sec-WebSocket-Key',
+    'k',
+    'Expect',
+    '100-continue',
+  ]
+
+  it('keeps Upgrade and sends Connection: upgrade for an upgrade request, still dropping hop-by-hop', () => {
+    const out = byName(upstreamRequestHeaders({ ...base, rawHeaders: upgradeRequest, upgrade: true }))
+    expect(out['upgrade']).toEqual(['websocket'])
+    expect(out['connection']).toEqual(['upgrade'])
+    expect(out['sec-websocket-key']).toEqual(['k'])
+    expect(out['x-hop']).toBeUndefined()
+    expect(out['expect']).toBeUndefined()
+  })
+
+  it('drops Upgrade and Connection without the option', () => {
+    const out = byName(upstreamRequestHeaders({ ...base, rawHeaders: upgradeRequest }))
+    expect(out['upgrade']).toBeUndefined()
+    expect(out['connection']).toBeUndefined()
+  })
+
+  it('keeps the 101 answer’s Upgrade, and Trailer only when asked', () => {
+    const raw = ['Upgrade', 'websocket', 'Connection', 'Upgrade', 'Trailer', 'x-checksum']
+    const upgraded = byName(
+      clientResponseHeaders({ rawHeaders: raw, requestId: 'r', via: 'v', upgrade: true }),
+    )
+    expect(upgraded['upgrade']).toEqual(['websocket'])
+    expect(upgraded['connection']).toEqual(['upgrade'])
+    expect(upgraded['trailer']).toBeUndefined()
+    const trailed = byName(
+      clientResponseHeaders({ rawHeaders: raw, requestId: 'r', via: 'v', keepTrailer: true }),
+    )
+    expect(trailed['trailer']).toEqual(['x-checksum'])
+    expect(trailed['upgrade']).toBeUndefined()
+  })
+})

@@ -19,6 +19,11 @@ export interface UpstreamHeadersInput {
   readonly requestId: string
   /** `viaValue(instance)`. */
   readonly via: string
+  /**
+   * A protocol upgrade (WebSocket): `Upgrade` is kept as sent and `Connection: upgrade` sent in place of
+   * the client's `Connection`, which otherwise never passes.
+   */
+  readonly upgrade?: boolean | undefined
 }
 
 /**
@@ -45,6 +50,10 @@ export function upstreamRequestHeaders(input: UpstreamHeadersInput): string[] {
     const name = raw[i]!
     const value = raw[i + 1]!
     const lower = name.toLowerCase()
+    if (lower === 'upgrade' && input.upgrade === true) {
+      out.push(name, value)
+      continue
+    }
     if (isHopByHop(lower) || lower === 'expect' || lower === requestIdHeader) continue
     if (listed !== undefined && listed.includes(lower)) continue
     switch (lower) {
@@ -81,6 +90,7 @@ export function upstreamRequestHeaders(input: UpstreamHeadersInput): string[] {
     input.via,
   )
   if (xfHost !== undefined || host !== undefined) out.push('x-forwarded-host', (xfHost ?? host)!)
+  if (input.upgrade === true) out.push('connection', 'upgrade')
   return out
 }
 
@@ -91,6 +101,13 @@ export interface ClientHeadersInput {
   readonly via: string
   /** Opt-in debug headers: the endpoint that served and the attempts it took. */
   readonly debug?: { readonly endpoint: string; readonly attempts: number } | undefined
+  /** A `101 Switching Protocols` head: `Upgrade` kept and `Connection: upgrade` sent. */
+  readonly upgrade?: boolean | undefined
+  /**
+   * Keep the upstream's `Trailer` header: only when the client's response will be chunked (HTTP/1.1, a
+   * body, no `Content-Length`), since Node refuses a `Trailer` header otherwise.
+   */
+  readonly keepTrailer?: boolean | undefined
 }
 
 /**
@@ -111,11 +128,14 @@ export function clientResponseHeaders(input: ClientHeadersInput): string[] {
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!.toString('latin1')
     const lower = name.toLowerCase()
-    if (isHopByHop(lower) || lower === requestIdHeader) continue
-    if (listed !== undefined && listed.includes(lower)) continue
+    const kept =
+      (lower === 'upgrade' && input.upgrade === true) || (lower === 'trailer' && input.keepTrailer === true)
+    if (!kept && (isHopByHop(lower) || lower === requestIdHeader)) continue
+    if (!kept && listed !== undefined && listed.includes(lower)) continue
     out.push(name, raw[i + 1]!.toString('latin1'))
   }
   out.push(requestIdHeader, input.requestId, 'via', input.via)
+  if (input.upgrade === true) out.push('connection', 'upgrade')
   if (input.debug !== undefined)
     out.push('x-nines-endpoint', input.debug.endpoint, 'x-nines-attempts', String(input.debug.attempts))
   return out

@@ -1,5 +1,17 @@
-export { bodyReplayable, defaultReplayBodyLimitBytes, readRequestBody, type RequestBody } from './body.js'
-export { forward, type ForwardInput, type ForwardOutcome, type ForwardResult } from './forward.js'
+export {
+  bodyReplayable,
+  defaultReplayBodyLimitBytes,
+  discardBody,
+  readRequestBody,
+  type RequestBody,
+} from './body.js'
+export {
+  acceptsEventStream,
+  forward,
+  type ForwardInput,
+  type ForwardOutcome,
+  type ForwardResult,
+} from './forward.js'
 export { clientAddress, forwardedElement } from './forwarded.js'
 export {
   clientResponseHeaders,
@@ -11,3 +23,11 @@ export {
 export { connectionListed, isHopByHop } from './hop-by-hop.js'
 export { requestIdHeader, requestIdOf } from './request-id.js'
 export { createUpstreamPool, upstreamPoolDefaults, type UpstreamPoolOptions } from './upstream-pool.js'
+export { Tunnels } from './tunnels.js'
+export {
+  forwardUpgrade,
+  writeRawError,
+  type UpgradeInput,
+  type UpgradeOutcome,
+  type UpgradeResult,
+} from './upgrade.js'
