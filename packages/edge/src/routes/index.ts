@@ -18,6 +18,7 @@ export {
   fallbackSchema,
   pathPrefixSchema,
   requestClassSchema,
+  routeNameSchema,
   routeSchema,
   routeTimeoutsSchema,
   routesSchema,

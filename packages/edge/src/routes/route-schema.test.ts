@@ -5,6 +5,7 @@ import { routeSchema, routesSchema } from './route-schema.js'
 describe('routeSchema', () => {
   it('fills defaults', () => {
     expect(routeSchema.parse({ host: 'App.Nines.Test.', pool: 'app' })).toEqual({
+      name: 'app.nines.test',
       host: 'app.nines.test',
       pathPrefix: '/',
       pool: 'app',
@@ -17,7 +18,30 @@ describe('routeSchema', () => {
         backoff: { minMs: 25, maxMs: 250, factor: 2 },
         budget: { percent: 20, minConcurrency: 3 },
       },
+      balance: {
+        kind: 'p2c',
+        boundedLoad: 0.25,
+        slowStart: { windowMs: 30_000, minShare: 0.1 },
+        locality: { enabled: true, minHealthyShare: 0.5 },
+      },
     })
+  })
+
+  it.each([
+    [{ host: 'app.nines.test' }, 'app.nines.test'],
+    [{ host: 'app.nines.test', pathPrefix: '/api/v1' }, 'app.nines.test/api/v1'],
+    [{ host: '*.nines.test', name: 'wild-1.0' }, 'wild-1.0'],
+  ])('names %j %s (a metrics label)', (route, name) => {
+    expect(routeSchema.parse({ pool: 'app', ...route }).name).toBe(name)
+  })
+
+  it('takes a balance entry and checks it at its path', () => {
+    const route = routeSchema.parse({
+      host: 'app.nines.test',
+      pool: 'app',
+      balance: { kind: 'hash', hashOn: { header: 'X-User' } },
+    })
+    expect(route.balance).toMatchObject({ kind: 'hash', hashOn: { header: 'x-user' } })
   })
 
   it.each([
@@ -90,6 +114,14 @@ describe('routeSchema', () => {
       'expected no body: a 204 response has none',
     ],
     [{ ...base, weight: 1 }, [], undefined],
+    [{ ...base, name: 'app nines' }, ['name'], 'expected a route name of letters, digits, dashes and dots'],
+    [{ ...base, name: '-app' }, ['name'], undefined],
+    [{ ...base, balance: { kind: 'random' } }, ['balance', 'kind'], undefined],
+    [
+      { ...base, balance: { kind: 'hash' } },
+      ['balance', 'hashOn'],
+      'expected { header } or { cookie } when kind is hash',
+    ],
   ])('rejects %j at the exact path', (input, path, message) => {
     const result = routeSchema.safeParse(input)
     expect(result.success).toBe(false)
@@ -118,6 +150,14 @@ describe('routesSchema', () => {
       ],
       [1, 'pathPrefix'],
       'host * with pathPrefix /x is also routes[0]',
+    ],
+    [
+      [
+        { host: 'app.nines.test', pool: 'a' },
+        { host: 'api.nines.test', pool: 'a', name: 'app.nines.test' },
+      ],
+      [1, 'name'],
+      'expected a name of its own: app.nines.test is also routes[0]',
     ],
     [
       [

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { balanceSchema } from '../balance/schema.js'
 import { retrySchema } from '../retry/options.js'
 import { hostPatternSchema } from './host.js'
 
@@ -67,18 +68,34 @@ export const fallbackSchema = z
     }
   })
 
+/** A route's name in metrics and logs: letters, digits, dashes and dots, so it is a tidy label value. */
+export const routeNameSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9.-]*$/i, 'expected a route name of letters, digits, dashes and dots')
+  .max(100)
+
 /** Host and path prefix → pool, with how requests to it are treated. */
-export const routeSchema = z.strictObject({
-  host: hostPatternSchema,
-  pathPrefix: pathPrefixSchema.default('/'),
-  /** A name from the top-level `pools`; checked by `checkRouteReferences`. */
-  pool: z.string().min(1, { error: 'expected a pool name' }),
-  class: requestClassSchema.default('normal'),
-  timeouts: routeTimeoutsSchema,
-  /** When and how a failed attempt is tried again (`retrySchema`, the Retries section of the README). */
-  retry: retrySchema.prefault({}),
-  fallback: fallbackSchema.optional(),
-})
+export const routeSchema = z
+  .strictObject({
+    /** Default: host and path prefix (`app.nines.test/api`), unique because the pair is. */
+    name: routeNameSchema.optional(),
+    host: hostPatternSchema,
+    pathPrefix: pathPrefixSchema.default('/'),
+    /** A name from the top-level `pools`; checked by `checkRouteReferences`. */
+    pool: z.string().min(1, { error: 'expected a pool name' }),
+    class: requestClassSchema.default('normal'),
+    timeouts: routeTimeoutsSchema,
+    /** When and how a failed attempt is tried again (`retrySchema`, the Retries section of the README). */
+    retry: retrySchema.prefault({}),
+    /** How requests spread over the pool's endpoints (`balanceSchema`, the Balancers section of the README). */
+    balance: balanceSchema.prefault({}),
+    fallback: fallbackSchema.optional(),
+  })
+  // Every later stage reads `name` without a fallback of its own.
+  .transform(({ name, ...route }) => ({
+    name: name ?? `${route.host}${route.pathPrefix === '/' ? '' : route.pathPrefix}`,
+    ...route,
+  }))
 
 /** The routes of the deployment; a (host, pathPrefix) pair is routed once. */
 export const routesSchema = z
@@ -86,20 +103,31 @@ export const routesSchema = z
   .min(1, { error: 'expected at least one route' })
   .superRefine((routes, ctx) => {
     const seen = new Map<string, number>()
+    const names = new Map<string, number>()
     routes.forEach((route, i) => {
       // host patterns never contain a space, so this key is unambiguous.
       const key = `${route.host} ${route.pathPrefix}`
       const first = seen.get(key)
-      if (first === undefined) {
-        seen.set(key, i)
+      if (first !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [i, 'pathPrefix'],
+          input: route.pathPrefix,
+          message: `host ${route.host} with pathPrefix ${route.pathPrefix} is also routes[${first}]`,
+        })
         return
       }
-      ctx.addIssue({
-        code: 'custom',
-        path: [i, 'pathPrefix'],
-        input: route.pathPrefix,
-        message: `host ${route.host} with pathPrefix ${route.pathPrefix} is also routes[${first}]`,
-      })
+      seen.set(key, i)
+      // Two routes with one name would add up in one metrics series.
+      const named = names.get(route.name)
+      if (named === undefined) names.set(route.name, i)
+      else
+        ctx.addIssue({
+          code: 'custom',
+          path: [i, 'name'],
+          input: route.name,
+          message: `expected a name of its own: ${route.name} is also routes[${named}]`,
+        })
     })
   })
 
