@@ -17,6 +17,8 @@ export interface CliSpec<S extends z.ZodType<BaseConfig>> {
   /** The executable: `nines-dns`. */
   readonly name: string
   readonly schema: S
+  /** The instance key this daemon serves from (`dns`, `edge`); `explain` refuses instances without it. */
+  readonly role?: string
   /**
    * What `check` runs after the schema: the same build start-up and reload run (throw to fail), and
    * the summary it prints (`2 instances, 1 DNS zone`).
@@ -138,7 +140,7 @@ async function explain<S extends z.ZodType<BaseConfig>>(
   let token: string | undefined
   try {
     const { config } = await loadConfig(file, spec.schema)
-    const { admin } = instanceOf(config, name)
+    const { admin } = instanceOf(config, name, spec.role, spec.name)
     const host = admin.address.includes(':') ? `[${admin.address}]` : admin.address
     url = `http://${host}:${admin.port}${spec.explain!.path}?${query.toString()}`
     token = admin.token

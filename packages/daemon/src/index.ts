@@ -2,7 +2,7 @@ export { changedPaths } from './changed-paths.js'
 export { runCli, type CliSpec, type RunOptions } from './cli.js'
 export { addHealthRoutes, endpointView, type HealthRoutesOptions } from './health-admin.js'
 export { exportHealthMetrics } from './health-metrics.js'
-export { instanceOf } from './instance.js'
+export { instanceOf, type InstanceWith } from './instance.js'
 export {
   startDaemon,
   type Daemon,
