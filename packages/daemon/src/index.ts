@@ -24,3 +24,15 @@ export {
 export { lockStateDir, type StateDir } from './state-dir.js'
 export { monitorId, poolTargets } from './targets.js'
 export { WorkerPool, isWorker, runWorker, type WorkerOptions, type WorkerPoolOptions } from './workers.js'
+export { parseDuration } from './duration.js'
+export {
+  formatOutcomes,
+  overrideActions,
+  overrideAll,
+  overrideExitCode,
+  type InstanceOutcome,
+  type OverrideAction,
+  type OverrideAllOptions,
+  type OverrideRequest,
+} from './override-all.js'
+export { overrideCommand, type CommandResult, type OverrideCommandOptions } from './override-command.js'

@@ -1,5 +1,6 @@
 import { parseConfig } from '@nines/config'
 import { describe, expect, it } from 'vitest'
+import type { MonitorTarget } from '@nines/health'
 import { deploymentSchema } from './schema.js'
 import { dnsTargets, edgeTargets } from './targets.js'
 
@@ -34,7 +35,7 @@ edge:
   deploymentSchema,
 )
 
-const ids = (targets: { endpoint: { id: string } }[]) => targets.map((t) => t.endpoint.id)
+const ids = (targets: MonitorTarget[]) => targets.map((t) => t.endpoint.id)
 
 describe('targets', () => {
   it('dnsTargets: every endpoint of the pools DNS names answer from, once', () => {
