@@ -37,6 +37,19 @@ export default tseslint.config(
               sourceTag: 'pkg:daemon',
               onlyDependOnLibsWithTags: ['pkg:core', 'pkg:config', 'pkg:health', 'pkg:ops'],
             },
+            // The whole file's schema: both daemons' parts, composed once (config: its tests load YAML).
+            {
+              sourceTag: 'pkg:deployment',
+              onlyDependOnLibsWithTags: [
+                'pkg:core',
+                'pkg:config',
+                'pkg:daemon',
+                'pkg:dns',
+                'pkg:edge',
+                'pkg:health',
+                'pkg:ops',
+              ],
+            },
           ],
         },
       ],

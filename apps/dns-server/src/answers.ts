@@ -12,7 +12,7 @@ import {
 } from '@nines/dns'
 import { monitorId } from '@nines/daemon'
 import type { Logger } from '@nines/ops'
-import type { Config, InstanceConfig } from './config.js'
+import { dnsSection, type Config, type InstanceConfig } from './config.js'
 
 /** What a table is built from: plain data, so cluster workers can be sent it and build their own. */
 export interface AnswerInput {
@@ -31,9 +31,9 @@ const unknown: EndpointHealthView = { effective: 'unknown' }
  */
 export function buildFrom(input: AnswerInput) {
   return buildAnswers({
-    zones: input.config.dns.zones,
+    zones: dnsSection(input.config).zones,
     pools: input.config.pools,
-    localities: input.config.dns.localities,
+    localities: dnsSection(input.config).localities,
     health: (pool, endpoint) => input.health[monitorId(pool, endpoint)] ?? unknown,
     priority: new Map(input.priority),
     rng: seededRng(input.now),

@@ -1,8 +1,8 @@
 import { DnsServer, QueryCounters, type AnswerTable, type QueryCountersSnapshot } from '@nines/dns'
-import { WorkerPool, instanceOf, runWorker, type DaemonContext } from '@nines/daemon'
+import { WorkerPool, runWorker, type DaemonContext } from '@nines/daemon'
 import type { Logger } from '@nines/ops'
 import { buildFrom, swappableHandler, type AnswerInput } from './answers.js'
-import type { Config } from './config.js'
+import { dnsInstance, type Config } from './config.js'
 import type { Serving } from './service.js'
 
 /**
@@ -42,7 +42,7 @@ export function runDnsWorker(instance: string, parent: Logger): { stop(): Promis
   let server: DnsServer | undefined
   const handler = swappableHandler({
     table: () => table!,
-    instance: (c) => instanceOf(c, instance),
+    instance: (c) => dnsInstance(c, instance),
     counters,
     logger,
   })
@@ -55,7 +55,7 @@ export function runDnsWorker(instance: string, parent: Logger): { stop(): Promis
       if (config?.log.queryLogSample !== input.config.log.queryLogSample) handler.use(input.config)
       config = input.config
       if (server) return
-      const { dns } = instanceOf(input.config, instance)
+      const { dns } = dnsInstance(input.config, instance)
       server = new DnsServer({
         handler: handler.handler,
         logger,

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { ConfigError, jsonSchemaOf, loadConfig, parseConfig } from '@nines/config'
 import { describe, expect, it } from 'vitest'
-import { configSchema } from './config.js'
+import { configSchema, dnsInstance, dnsSection } from './config.js'
 
 const root = (path: string) => fileURLToPath(new URL(`../../../${path}`, import.meta.url))
 
@@ -37,10 +37,11 @@ function issues(text: string): string {
 describe('the nines-dns configuration', () => {
   it('accepts the committed local stack example, with every default filled in', async () => {
     const { config } = await loadConfig(root('examples/local.yaml'), configSchema)
-    expect(Object.keys(config.instances)).toEqual(['ns1', 'ns2'])
+    expect(Object.keys(config.instances)).toEqual(['ns1', 'ns2', 'edge1'])
+    expect(dnsInstance(config, 'ns2').dns.listen).toEqual(['127.0.0.2:5300'])
     expect(config.health.firstRoundCapMs).toBe(10_000)
     expect(config.pools.app?.check).toMatchObject({ kind: 'http', rise: 2, fall: 3, reuseConnection: true })
-    expect(config.dns.zones['nines.test']?.names.app?.policy).toMatchObject({
+    expect(dnsSection(config).zones['nines.test']?.names.app?.policy).toMatchObject({
       kind: 'all',
       allDown: 'fail-open',
     })
@@ -63,6 +64,13 @@ describe('the nines-dns configuration', () => {
     const message = issues(twins)
     expect(message).toMatch(/instances\.ns2\.stateDir: stateDir var\/ns1 is also used by instance "ns1"/)
     expect(message).toMatch(/instances\.ns2\.dns\.listen\[0\]: listen 127\.0\.0\.1:5300 is also used/)
+  })
+
+  it('runs only instances with a dns entry, and says which do', async () => {
+    const { config } = await loadConfig(root('examples/local.yaml'), configSchema)
+    expect(() => dnsInstance(config, 'edge1')).toThrow(
+      'instance "edge1" has no dns entry; nines-dns runs instances with one (ns1, ns2)',
+    )
   })
 
   it('ships a JSON Schema for editors that matches the code (npm run schema)', async () => {

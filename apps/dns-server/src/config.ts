@@ -1,62 +1,26 @@
-import {
-  checkAnswerSizes,
-  checkZoneReferences,
-  dnsZonesSchema,
-  localityMapSchema,
-  serverOptionsSchema,
-} from '@nines/dns'
-import {
-  baseInstanceShape,
-  checkInstanceClaims,
-  healthOptionsSchema,
-  nameSchema,
-  poolTargets,
-} from '@nines/daemon'
-import type { MonitorTarget } from '@nines/health'
-import { poolSchema } from '@nines/health'
-import { logSchema } from '@nines/ops'
-import { z } from 'zod'
+import { NinesError } from '@nines/core'
+import { instanceOf, type InstanceWith } from '@nines/daemon'
+import { deploymentSchema, dnsTargets, type Deployment } from '@nines/deployment'
 
-/** One nines-dns process: where it listens and keeps its state. Instances never share files. */
-export const instanceSchema = z.strictObject({
-  dns: serverOptionsSchema,
-  ...baseInstanceShape,
-})
+// The file is the whole deployment's (@nines/deployment): nines-edge reads the same one.
+export { deploymentSchema as configSchema, dnsTargets }
+export type Config = Deployment
+/** An instance nines-dns runs: its `dns` entry is present. */
+export type InstanceConfig = InstanceWith<Deployment, 'dns'>
 
-/** The whole deployment in one file; each daemon picks its own entry of `instances`. */
-export const configSchema = z
-  .strictObject({
-    instances: z
-      .record(nameSchema, instanceSchema)
-      .refine((i) => Object.keys(i).length > 0, 'expected at least one instance'),
-    log: logSchema.prefault({}),
-    pools: z.record(nameSchema, poolSchema),
-    health: healthOptionsSchema,
-    dns: z.strictObject({
-      zones: dnsZonesSchema,
-      localities: localityMapSchema.default([]),
-    }),
-  })
-  .superRefine((config, ctx) => {
-    const references = checkZoneReferences(config.dns.zones, new Set(Object.keys(config.pools)))
-    for (const issue of references) {
-      ctx.addIssue({ code: 'custom', path: ['dns', 'zones', ...issue.path], message: issue.message })
-    }
-    // The build start-up and every reload run, for the health states that make answers largest, so a
-    // file that passes `check` builds every answer it will ever need (it skips when references fail).
-    for (const issue of checkAnswerSizes(config.dns.zones, config.pools, config.dns.localities)) {
-      ctx.addIssue({ code: 'custom', path: ['dns', 'zones', ...issue.path], message: issue.message })
-    }
-    checkInstanceClaims(config.instances, ctx, (entry) =>
-      entry.dns.listen.map((listen, i) => [`listen ${listen}`, ['dns', 'listen', i]] as const),
-    )
-  })
+/** The instance key nines-dns serves from (`DaemonSpec.role`). */
+export const role = 'dns'
 
-export type Config = z.output<typeof configSchema>
-export type InstanceConfig = z.output<typeof instanceSchema>
+/** This process's instance; one without a `dns` entry is NINES_ERR_INSTANCE_ROLE. */
+export const dnsInstance = (config: Config, name: string): InstanceConfig =>
+  instanceOf(config, name, role, 'nines-dns')
 
-/** What nines-dns probes: every endpoint of the pools its names answer from. */
-export function dnsTargets(config: Config): MonitorTarget[] {
-  const used = Object.values(config.dns.zones).flatMap((zone) => Object.values(zone.names).map((n) => n.pool))
-  return poolTargets(config.pools, used)
+/**
+ * The top-level `dns` section. The schema requires it whenever an instance has `dns`, and nines-dns only
+ * runs such an instance, so its absence here is a bug, not a user error.
+ */
+export function dnsSection(config: Config): NonNullable<Config['dns']> {
+  if (config.dns === undefined)
+    throw new NinesError('NINES_ERR_CONFIG_INVALID', 'the file has no dns section')
+  return config.dns
 }

@@ -9,10 +9,10 @@ import {
   type PriorityState,
   type QueryCountersSnapshot,
 } from '@nines/dns'
-import { instanceOf, type DaemonContext, type DaemonService } from '@nines/daemon'
+import type { DaemonContext, DaemonService } from '@nines/daemon'
 import { dnsRoutes } from './admin.js'
 import { buildFrom, swappableHandler, type AnswerInput, type Snapshot } from './answers.js'
-import type { Config } from './config.js'
+import { dnsInstance, dnsSection, type Config } from './config.js'
 import { exportDnsMetrics } from './metrics.js'
 
 /** Where answers are served from: this process's sockets, or cluster workers fed every new input. */
@@ -97,7 +97,7 @@ export function dnsService(ctx: DaemonContext<Config>, serving?: Serving): Daemo
   const counters = new QueryCounters()
   const handler = swappableHandler({
     table: () => snapshot!.table,
-    instance: (config) => instanceOf(config, ctx.instance),
+    instance: (config) => dnsInstance(config, ctx.instance),
     counters,
     logger,
   })
@@ -150,7 +150,7 @@ export function dnsService(ctx: DaemonContext<Config>, serving?: Serving): Daemo
 /** Each DNS zone's SOA serial: equal on every instance that runs the same configuration. */
 function serials(config: Config): Record<string, number> {
   return Object.fromEntries(
-    Object.entries(config.dns.zones).map(([origin, zone]) => [
+    Object.entries(dnsSection(config).zones).map(([origin, zone]) => [
       origin,
       zone.soa.serial ?? zoneSerial(origin, zone, config.pools),
     ]),
@@ -163,7 +163,7 @@ function localServing(
   handler: ReturnType<typeof swappableHandler>['handler'],
   counters: QueryCounters,
 ): Serving {
-  const instance = instanceOf(ctx.config(), ctx.instance)
+  const instance = dnsInstance(ctx.config(), ctx.instance)
   const server = new DnsServer({
     handler,
     logger: ctx.logger.child({ component: 'dns' }),

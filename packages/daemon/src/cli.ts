@@ -4,6 +4,7 @@ import { isNinesError } from '@nines/core'
 import { createLogger, type Logger } from '@nines/ops'
 import type { z } from 'zod'
 import { instanceOf } from './instance.js'
+import { overrideCommand, overrideUsage } from './override-command.js'
 import type { BaseConfig } from './schema.js'
 
 export interface RunOptions {
@@ -17,6 +18,8 @@ export interface CliSpec<S extends z.ZodType<BaseConfig>> {
   /** The executable: `nines-dns`. */
   readonly name: string
   readonly schema: S
+  /** The instance key this daemon serves from (`dns`, `edge`); `explain` refuses instances without it. */
+  readonly role?: string
   /**
    * What `check` runs after the schema: the same build start-up and reload run (throw to fail), and
    * the summary it prints (`2 instances, 1 DNS zone`).
@@ -34,9 +37,10 @@ export interface CliSpec<S extends z.ZodType<BaseConfig>> {
 
 /**
  * The command line every nines daemon shares:
- * `NAME --config FILE --instance NAME [--workers N]`, `NAME check FILE`, `NAME schema`, and
+ * `NAME --config FILE --instance NAME [--workers N]`, `NAME check FILE`, `NAME schema`,
  * `NAME explain ... --config FILE --instance NAME [--client IP]`, which asks the running instance's
- * admin API. Exit codes: 0 ok, 1 failed, 2 usage.
+ * admin API, and `NAME override POOL/ENDPOINT ACTION --config FILE`, which asks every instance's.
+ * Exit codes: 0 ok, 1 failed, 2 usage.
  */
 export async function runCli<S extends z.ZodType<BaseConfig>>(
   spec: CliSpec<S>,
@@ -49,6 +53,7 @@ export async function runCli<S extends z.ZodType<BaseConfig>>(
     ...(spec.explain
       ? [`       ${spec.name} explain ${spec.explain.usage} --config FILE --instance NAME [--client IP]`]
       : []),
+    `       ${spec.name} ${overrideUsage}`,
   ].join('\n')
   const fail = (message: string, code = 1): never => {
     process.stderr.write(`${spec.name}: ${message}\n`)
@@ -83,19 +88,34 @@ export async function runCli<S extends z.ZodType<BaseConfig>>(
     process.stdout.write(`${JSON.stringify(schema, null, 2)}\n`)
     return
   }
+  if (command === 'override') {
+    const result = await overrideCommand(spec.name, spec.schema, args, {
+      config: values.config,
+      instances: values.instance ?? [],
+      reason: values.reason,
+      ttl: values.ttl,
+    })
+    for (const line of result.stdout) process.stdout.write(`${line}\n`)
+    for (const line of result.stderr) process.stderr.write(`${spec.name}: ${line}\n`)
+    if (result.code !== 0) process.exit(result.code)
+    return
+  }
+  // Every other command runs as (or asks) exactly one instance.
+  if ((values.instance?.length ?? 0) > 1) return fail(`--instance: expected one name\n${usage}`, 2)
+  const instance = values.instance?.[0]
   if (command === 'explain' && spec.explain) {
-    if (!values.config || !values.instance || args.length === 0) return fail(usage, 2)
-    return explain(spec, values.config, values.instance, spec.explain.query(args, values.client), fail)
+    if (!values.config || !instance || args.length === 0) return fail(usage, 2)
+    return explain(spec, values.config, instance, spec.explain.query(args, values.client), fail)
   }
   if (command !== undefined) return fail(`unknown command "${command}"\n${usage}`, 2)
 
-  if (!values.config || !values.instance) return fail(usage, 2)
+  if (!values.config || !instance) return fail(usage, 2)
   const workers = Number(values.workers)
   if (!Number.isInteger(workers) || workers < 1 || workers > 64)
     return fail(`--workers: expected 1..64, got ${values.workers}`, 2)
-  const logger = createLogger({ name: spec.name, base: { instance: values.instance } })
+  const logger = createLogger({ name: spec.name, base: { instance } })
   try {
-    const daemon = await spec.run({ configFile: values.config, instance: values.instance, workers, logger })
+    const daemon = await spec.run({ configFile: values.config, instance, workers, logger })
     const stop = (signal: string): void => {
       logger.info({ signal }, 'stopping')
       daemon.stop().then(
@@ -118,9 +138,11 @@ function parse(argv: readonly string[]) {
     allowPositionals: true,
     options: {
       config: { type: 'string', short: 'c' },
-      instance: { type: 'string', short: 'i' },
+      instance: { type: 'string', short: 'i', multiple: true },
       workers: { type: 'string', short: 'w', default: '1' },
       client: { type: 'string' },
+      reason: { type: 'string' },
+      ttl: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   })
@@ -138,7 +160,7 @@ async function explain<S extends z.ZodType<BaseConfig>>(
   let token: string | undefined
   try {
     const { config } = await loadConfig(file, spec.schema)
-    const { admin } = instanceOf(config, name)
+    const { admin } = instanceOf(config, name, spec.role, spec.name)
     const host = admin.address.includes(':') ? `[${admin.address}]` : admin.address
     url = `http://${host}:${admin.port}${spec.explain!.path}?${query.toString()}`
     token = admin.token

@@ -2,7 +2,7 @@ export { changedPaths } from './changed-paths.js'
 export { runCli, type CliSpec, type RunOptions } from './cli.js'
 export { addHealthRoutes, endpointView, type HealthRoutesOptions } from './health-admin.js'
 export { exportHealthMetrics } from './health-metrics.js'
-export { instanceOf } from './instance.js'
+export { instanceOf, type InstanceWith } from './instance.js'
 export {
   startDaemon,
   type Daemon,
@@ -24,3 +24,15 @@ export {
 export { lockStateDir, type StateDir } from './state-dir.js'
 export { monitorId, poolTargets } from './targets.js'
 export { WorkerPool, isWorker, runWorker, type WorkerOptions, type WorkerPoolOptions } from './workers.js'
+export { parseDuration } from './duration.js'
+export {
+  formatOutcomes,
+  overrideActions,
+  overrideAll,
+  overrideExitCode,
+  type InstanceOutcome,
+  type OverrideAction,
+  type OverrideAllOptions,
+  type OverrideRequest,
+} from './override-all.js'
+export { overrideCommand, type CommandResult, type OverrideCommandOptions } from './override-command.js'

@@ -58,6 +58,11 @@ export interface DaemonSpec<S extends z.ZodType<BaseConfig>> {
   readonly schema: S
   /** `nines_dns_`: every metric of this daemon, health ones included. */
   readonly metricsPrefix: string
+  /**
+   * The instance key this daemon serves from (`dns`, `edge`): an instance without it is refused at
+   * start-up and a reload that removes it is vetoed (NINES_ERR_INSTANCE_ROLE).
+   */
+  readonly role?: string
   /** What the monitor probes for a configuration: the pools this daemon serves from. */
   readonly targets: (config: z.output<S>) => MonitorTarget[]
   readonly create: (
@@ -112,7 +117,7 @@ export async function startDaemon<S extends z.ZodType<BaseConfig>>(
     const watcher: ConfigWatcher<C> = await watchConfig(options.configFile, spec.schema, {
       logger,
       prepare: (next, previous) => {
-        instanceOf(next, name) // a file without this instance is refused, not applied
+        instanceOf(next, name, spec.role, spec.name) // a file without this instance (or its role) is refused
         return service?.prepare(next, previous)
       },
       onReload: (next, previous, prepared) => apply(next, previous, prepared),
@@ -124,7 +129,7 @@ export async function startDaemon<S extends z.ZodType<BaseConfig>>(
     })
     undo.push(() => watcher.close())
     config = watcher.current
-    const instance = instanceOf(config, name)
+    const instance = instanceOf(config, name, spec.role, spec.name)
     setLogLevel(logger, config.log.level)
 
     const stateDir = await lockStateDir(instance.stateDir, name)

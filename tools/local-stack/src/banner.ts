@@ -1,8 +1,13 @@
-import type { LocalStack } from './local-stack.js'
+import type { DnsInstanceEntry, LocalStack } from './local-stack.js'
 
 /** What runs where and commands to try, printed once everything is ready, unlabelled so they paste. */
-export function banner(stack: LocalStack, restartAfterMs: number): string[] {
-  const [ns1, ns2] = stack.instances
+export function banner(
+  stack: LocalStack,
+  restartAfterMs: number,
+  started: ReadonlySet<string> = new Set(stack.instances.map((i) => i.name)),
+): string[] {
+  const dns = stack.instances.filter((i): i is DnsInstanceEntry => i.role === 'dns' && started.has(i.name))
+  const [ns1, ns2] = dns
   const victim = stack.endpoints[1] ?? stack.endpoints[0]
   if (ns1 === undefined || victim === undefined) return ['The local stack is up.', 'Ctrl-C stops everything.']
   const second = ns2 ?? ns1
@@ -20,9 +25,12 @@ export function banner(stack: LocalStack, restartAfterMs: number): string[] {
   return [
     '',
     `The local stack is up (${stack.configPath}):`,
-    ...stack.instances.map(
-      (i) =>
-        `  ${i.name.padEnd(4)} nines-dns  DNS ${i.dnsAddress}:${i.dnsPort} (UDP and TCP), admin http://${i.adminAddress}:${i.adminPort}`,
+    ...stack.instances.map((i) =>
+      !started.has(i.name)
+        ? `  ${i.name.padEnd(4)} nines-${i.role} not started: the local stack does not run nines-${i.role} yet`
+        : i.role === 'dns'
+          ? `  ${i.name.padEnd(4)} nines-dns  DNS ${i.dnsAddress}:${i.dnsPort} (UDP and TCP), admin http://${i.adminAddress}:${i.adminPort}`
+          : `  ${i.name.padEnd(4)} nines-edge HTTP http://${i.httpAddress}:${i.httpPort}, admin http://${i.adminAddress}:${i.adminPort}`,
     ),
     ...stack.endpoints.map(
       (e) => `  ${e.name.padEnd(4)} endpoint   http://${e.address}:${e.port} (${e.stack})`,

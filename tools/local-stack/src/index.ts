@@ -2,11 +2,14 @@ export { banner } from './banner.js'
 export {
   localStack,
   type DaemonInstanceEntry,
+  type DnsInstanceEntry,
+  type EdgeInstanceEntry,
+  type InstanceRole,
   type DemoEndpointEntry,
   type LocalStack,
 } from './local-stack.js'
 export { shortenLogLine } from './log-line.js'
-export { planLocalStack, type Plan, type PlanOptions, type StackChild } from './plan.js'
+export { daemonMains, planLocalStack, type Plan, type PlanOptions, type StackChild } from './plan.js'
 export { describeTakenPort, findTakenPorts, type PortClaim, type TakenPort } from './ports.js'
 export { runLocalStack, type RunOptions } from './run.js'
 export {

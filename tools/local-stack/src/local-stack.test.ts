@@ -18,13 +18,17 @@ function block(key: string): string {
 }
 
 describe('the table matches examples/local.yaml', () => {
-  it('has the same instances, with their DNS and admin addresses', () => {
+  it('has the same instances, with their roles, listen and admin addresses', () => {
     const instances = block('instances')
     const names = [...instances.matchAll(/^ {2}([\w-]+):/gm)].map((m) => m[1])
     expect(names).toEqual(localStack.instances.map((i) => i.name))
     for (const i of localStack.instances) {
+      const listen =
+        i.role === 'dns'
+          ? `dns:\\s*\\n\\s+listen: \\[\\s*'${re(i.dnsAddress)}:${i.dnsPort}'\\s*\\]`
+          : `edge: \\{ listen: \\['${re(i.httpAddress)}:${i.httpPort}'\\][^}]*\\}`
       const entry = new RegExp(
-        `^ {2}${i.name}:\\s*\\n\\s+dns:\\s*\\n\\s+listen: \\[\\s*'${re(i.dnsAddress)}:${i.dnsPort}'\\s*\\]\\s*\\n` +
+        `^ {2}${i.name}:\\s*\\n\\s+${listen}\\s*\\n` +
           `\\s+admin: \\{ address: ${re(i.adminAddress)}, port: ${i.adminPort} \\}`,
         'm',
       )
@@ -98,6 +102,39 @@ describe('planLocalStack', () => {
       '/repo/apps/dns-server/dist/main.js',
       '/repo/tools/stacks/dist/main.js',
     ])
+  })
+
+  it('starts a daemon only for roles it has one for: nines-edge is not in the stack yet', () => {
+    const [, daemons = []] = plan.phases
+    expect(daemons.map((c) => c.name)).toEqual(['ns1', 'ns2'])
+    expect(plan.claims.some((c) => c.owner.startsWith('edge1'))).toBe(false)
+    expect(plan.banner).toContain(
+      '  edge1 nines-edge not started: the local stack does not run nines-edge yet',
+    )
+  })
+
+  it('starts edge instances with the daemon of their role once there is one', () => {
+    const withEdge = planLocalStack('/repo', localStack, {
+      daemonMains: { dns: 'apps/dns-server/dist/main.js', edge: 'apps/edge-router/dist/main.js' },
+    })
+    const [, daemons = []] = withEdge.phases
+    expect(daemons.map((c) => [c.name, c.args[0], c.readyUrl])).toEqual([
+      ['ns1', '/repo/apps/dns-server/dist/main.js', 'http://127.0.0.1:9301/readyz'],
+      ['ns2', '/repo/apps/dns-server/dist/main.js', 'http://127.0.0.1:9302/readyz'],
+      ['edge1', '/repo/apps/edge-router/dist/main.js', 'http://127.0.0.1:9311/readyz'],
+    ])
+    expect(withEdge.claims.filter((c) => c.owner.startsWith('edge1'))).toEqual([
+      { protocol: 'tcp', address: '127.0.0.1', port: 8080, owner: 'edge1 HTTP' },
+      { protocol: 'tcp', address: '127.0.0.1', port: 9311, owner: 'edge1 admin' },
+    ])
+    expect(withEdge.requiredFiles.map((f) => f.label)).toEqual([
+      'apps/dns-server/dist/main.js',
+      'apps/edge-router/dist/main.js',
+      'tools/stacks/dist/main.js',
+    ])
+    expect(withEdge.banner).toContain(
+      '  edge1 nines-edge HTTP http://127.0.0.1:8080, admin http://127.0.0.1:9311',
+    )
   })
 
   it('prints commands that use the table', () => {

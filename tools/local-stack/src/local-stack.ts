@@ -10,14 +10,31 @@ export interface DemoEndpointEntry {
   port: number
 }
 
-export interface DaemonInstanceEntry {
+/** What an instance of the file runs as: the key of its entry (`dns`, `edge`). */
+export type InstanceRole = 'dns' | 'edge'
+
+interface InstanceEntryBase {
   /** The `--instance` name, and the label of its output lines. */
   name: string
-  dnsAddress: string
-  dnsPort: number
   adminAddress: string
   adminPort: number
 }
+
+/** An instance with `dns`: nines-dns on UDP and TCP. */
+export interface DnsInstanceEntry extends InstanceEntryBase {
+  role: 'dns'
+  dnsAddress: string
+  dnsPort: number
+}
+
+/** An instance with `edge`: nines-edge on plain HTTP. */
+export interface EdgeInstanceEntry extends InstanceEntryBase {
+  role: 'edge'
+  httpAddress: string
+  httpPort: number
+}
+
+export type DaemonInstanceEntry = DnsInstanceEntry | EdgeInstanceEntry
 
 export interface LocalStack {
   /** Relative to the repository root, which is every child's working directory. */
@@ -36,8 +53,30 @@ export const localStack: LocalStack = {
     { name: 'c', stack: 'raw', address: '127.0.0.13', port: 8080 },
   ],
   instances: [
-    { name: 'ns1', dnsAddress: '127.0.0.1', dnsPort: 5300, adminAddress: '127.0.0.1', adminPort: 9301 },
-    { name: 'ns2', dnsAddress: '127.0.0.2', dnsPort: 5300, adminAddress: '127.0.0.1', adminPort: 9302 },
+    {
+      role: 'dns',
+      name: 'ns1',
+      dnsAddress: '127.0.0.1',
+      dnsPort: 5300,
+      adminAddress: '127.0.0.1',
+      adminPort: 9301,
+    },
+    {
+      role: 'dns',
+      name: 'ns2',
+      dnsAddress: '127.0.0.2',
+      dnsPort: 5300,
+      adminAddress: '127.0.0.1',
+      adminPort: 9302,
+    },
+    {
+      role: 'edge',
+      name: 'edge1',
+      httpAddress: '127.0.0.1',
+      httpPort: 8080,
+      adminAddress: '127.0.0.1',
+      adminPort: 9311,
+    },
   ],
   check: { intervalMs: 1000, timeoutMs: 500, rise: 2, fall: 3 },
 }

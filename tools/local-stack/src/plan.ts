@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import { banner } from './banner.js'
-import type { LocalStack } from './local-stack.js'
+import type { DaemonInstanceEntry, InstanceRole, LocalStack } from './local-stack.js'
 import type { PortClaim } from './ports.js'
 import type { ChildSpec } from './supervisor.js'
 
@@ -24,19 +24,38 @@ export interface Plan {
 export interface PlanOptions {
   /** A demo endpoint that exits is started again after this long. Default 15000. */
   restartAfterMs?: number
+  /** The daemon each role runs, relative to the root; an instance whose role has none is not started. */
+  daemonMains?: Partial<Record<InstanceRole, string>>
+}
+
+/**
+ * The built daemon of each role. nines-edge (apps/edge-router) is not in the local stack yet: once it is,
+ * add `edge: 'apps/edge-router/dist/main.js'` here and its instances get their claims and their process.
+ */
+export const daemonMains: Partial<Record<InstanceRole, string>> = { dns: 'apps/dns-server/dist/main.js' }
+
+/** What an instance of `role` binds, beside its admin port. */
+function serviceClaims(i: DaemonInstanceEntry): PortClaim[] {
+  if (i.role === 'dns')
+    return [
+      { protocol: 'udp', address: i.dnsAddress, port: i.dnsPort, owner: `${i.name} DNS` },
+      { protocol: 'tcp', address: i.dnsAddress, port: i.dnsPort, owner: `${i.name} DNS` },
+    ]
+  return [{ protocol: 'tcp', address: i.httpAddress, port: i.httpPort, owner: `${i.name} HTTP` }]
 }
 
 /**
  * The real local stack: the demo endpoints first, so that the daemons' first health round finds them up,
- * then the nines-dns instances. `root` is the repository root, every child's working directory.
+ * then one daemon per instance, of its role (nines-dns for `dns`). `root` is the repository root, every
+ * child's working directory.
  */
 export function planLocalStack(
   root: string,
   stack: LocalStack,
-  { restartAfterMs = 15_000 }: PlanOptions = {},
+  { restartAfterMs = 15_000, daemonMains: mains = daemonMains }: PlanOptions = {},
 ): Plan {
   const stacksMain = 'tools/stacks/dist/main.js'
-  const daemonMain = 'apps/dns-server/dist/main.js'
+  const started = stack.instances.filter((i) => mains[i.role] !== undefined)
   const build = 'run `npm run build` (`npm start` builds first)'
   const claims: PortClaim[] = [
     ...stack.endpoints.map((e): PortClaim => ({
@@ -45,9 +64,8 @@ export function planLocalStack(
       port: e.port,
       owner: `endpoint ${e.name}`,
     })),
-    ...stack.instances.flatMap((i): PortClaim[] => [
-      { protocol: 'udp', address: i.dnsAddress, port: i.dnsPort, owner: `${i.name} DNS` },
-      { protocol: 'tcp', address: i.dnsAddress, port: i.dnsPort, owner: `${i.name} DNS` },
+    ...started.flatMap((i): PortClaim[] => [
+      ...serviceClaims(i),
       { protocol: 'tcp', address: i.adminAddress, port: i.adminPort, owner: `${i.name} admin` },
     ]),
   ]
@@ -69,20 +87,24 @@ export function planLocalStack(
     readyUrl: `http://${e.address}:${e.port}/health`,
     restartAfterMs,
   }))
-  const daemons = stack.instances.map((i): StackChild => ({
+  const daemons = started.map((i): StackChild => ({
     name: i.name,
     command: process.execPath,
-    args: [join(root, daemonMain), '--config', stack.configPath, '--instance', i.name],
+    args: [join(root, mains[i.role]!), '--config', stack.configPath, '--instance', i.name],
     cwd: root,
     readyUrl: `http://${i.adminAddress}:${i.adminPort}/readyz`,
   }))
   return {
     requiredFiles: [
-      { path: join(root, daemonMain), label: daemonMain, hint: build },
+      ...[...new Set(started.map((i) => mains[i.role]!))].map((main) => ({
+        path: join(root, main),
+        label: main,
+        hint: build,
+      })),
       { path: join(root, stacksMain), label: stacksMain, hint: build },
     ],
     claims,
     phases: [endpoints, daemons],
-    banner: banner(stack, restartAfterMs),
+    banner: banner(stack, restartAfterMs, new Set(started.map((i) => i.name))),
   }
 }
