@@ -38,7 +38,7 @@ export function clusterServing(ctx: DaemonContext<Deployment>, workers: number):
 
 /** A worker: builds its node on the first input, follows the rest, drains on SIGTERM or SIGINT. */
 export function runEdgeWorker(instance: string, parent: Logger): { stop(): Promise<void> } {
-  const logger = parent.child({ component: 'edge' })
+  const logger = parent
   const stats = new RequestStats()
   let node: EdgeNode | undefined
   let health = healthLookup([])

@@ -6,7 +6,9 @@ export type HealthEntries = readonly (readonly [id: string, health: EndpointHeal
 
 /** The monitor's verdicts now: effective state and the operator's override, per endpoint. */
 export function healthEntries(monitor: Monitor): HealthEntries {
-  return monitor.list().map((s) => [s.endpoint.id, { effective: s.effective, override: s.override?.state }] as const)
+  return monitor
+    .list()
+    .map((s) => [s.endpoint.id, { effective: s.effective, override: s.override?.state }] as const)
 }
 
 /** A lookup over one set of entries (rebuilt on every change, read by every pool refresh). */

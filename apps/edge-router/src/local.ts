@@ -17,7 +17,7 @@ export function localServing(ctx: DaemonContext<Deployment>): Serving {
     health: (id) => health(id),
     clock: ctx.clock,
     rng: mathRng,
-    logger: ctx.logger.child({ component: 'edge' }),
+    logger: ctx.logger,
     stats,
     onObservation: monitorReporter(ctx.monitor),
   })

@@ -23,7 +23,10 @@ export function exportEdgeMetrics(
   const split = <L extends string>(record: Readonly<Record<string, number>>, names: readonly L[]) =>
     Object.entries(record).map(([key, n]) => {
       const values = labelsOf(key)
-      return [Object.fromEntries(names.map((name, i) => [name, values[i] ?? ''])) as Record<L, string>, n] as const
+      return [
+        Object.fromEntries(names.map((name, i) => [name, values[i] ?? ''])) as Record<L, string>,
+        n,
+      ] as const
     })
 
   metrics.collectedCounter(
@@ -32,8 +35,11 @@ export function exportEdgeMetrics(
     ['route', 'class', 'status', 'endpoint'],
     first((s) => split(s.requests, ['route', 'class', 'status', 'endpoint'] as const)),
   )
-  metrics.collectedHistogram('request_duration_seconds', 'From arrival to the end of the response, by route.', ['route'], () =>
-    Object.entries(current().duration).map(([route, h]) => [{ route }, h] as const),
+  metrics.collectedHistogram(
+    'request_duration_seconds',
+    'From arrival to the end of the response, by route.',
+    ['route'],
+    () => Object.entries(current().duration).map(([route, h]) => [{ route }, h] as const),
   )
   metrics.collectedHistogram(
     'upstream_duration_seconds',
@@ -41,8 +47,11 @@ export function exportEdgeMetrics(
     ['endpoint'],
     () => Object.entries(current().upstream).map(([endpoint, h]) => [{ endpoint }, h] as const),
   )
-  metrics.collectedCounter('attempts_total', 'Upstream attempts, first tries included, by route.', ['route'], () =>
-    split(current().attempts, ['route'] as const),
+  metrics.collectedCounter(
+    'attempts_total',
+    'Upstream attempts, first tries included, by route.',
+    ['route'],
+    () => split(current().attempts, ['route'] as const),
   )
   metrics.collectedCounter('retries_total', 'Retries, by route and why.', ['route', 'reason'], () =>
     split(current().retries, ['route', 'reason'] as const),
@@ -53,17 +62,29 @@ export function exportEdgeMetrics(
     ['route', 'code'],
     () => split(current().errors, ['route', 'code'] as const),
   )
-  metrics.collectedCounter('ejections_total', 'Passive ejections, by pool and reason.', ['pool', 'reason'], () =>
-    split(current().ejections, ['pool', 'reason'] as const),
+  metrics.collectedCounter(
+    'ejections_total',
+    'Passive ejections, by pool and reason.',
+    ['pool', 'reason'],
+    () => split(current().ejections, ['pool', 'reason'] as const),
   )
-  metrics.collectedCounter('panic_requests_total', 'Requests balanced while their pool was in panic.', ['pool'], () =>
-    split(current().panicRequests, ['pool'] as const),
+  metrics.collectedCounter(
+    'panic_requests_total',
+    'Requests balanced while their pool was in panic.',
+    ['pool'],
+    () => split(current().panicRequests, ['pool'] as const),
   )
   metrics.collectedGauge('open_connections', 'Open client connections.', [], () => current().connections)
   metrics.collectedGauge('pool_panic', '1 while the pool is in panic (in this process).', ['pool'], () =>
     [...(node()?.router.pools.values() ?? [])].map((p) => [{ pool: p.name }, p.view.panic ? 1 : 0] as const),
   )
-  metrics.collectedGauge('endpoints_ejected', 'Endpoints passively ejected now (in this process).', ['pool'], () =>
-    [...(node()?.router.pools.values() ?? [])].map((p) => [{ pool: p.name }, p.ejector.ejectedCount] as const),
+  metrics.collectedGauge(
+    'endpoints_ejected',
+    'Endpoints passively ejected now (in this process).',
+    ['pool'],
+    () =>
+      [...(node()?.router.pools.values() ?? [])].map(
+        (p) => [{ pool: p.name }, p.ejector.ejectedCount] as const,
+      ),
   )
 }

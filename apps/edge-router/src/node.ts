@@ -3,10 +3,12 @@ import { instanceOf } from '@nines/daemon'
 import type { Deployment } from '@nines/deployment'
 import {
   Router,
+  Tunnels,
   compileCidrs,
   createEdgeApp,
   edgeRequestListener,
   openListeners,
+  upgradeStage,
   viaValue,
   type AttemptObservation,
   type EjectionEvent,
@@ -15,7 +17,6 @@ import {
   type RequestRecord,
 } from '@nines/edge'
 import type { Logger } from '@nines/ops'
-import { handleUpgrade } from './upgrade.js'
 import type { RequestStats } from './stats.js'
 
 export interface EdgeNodeOptions {
@@ -43,16 +44,20 @@ export class EdgeNode {
   #trusted: (address: string) => boolean
   #debug: boolean
   #sample: number
+  #maxBodyBytes: number
   #listeners: Listeners | undefined
+  readonly #tunnels = new Tunnels()
+  readonly #panicking = new Set<string>()
 
   constructor(options: EdgeNodeOptions) {
     this.#options = options
-    this.#logger = options.logger
+    this.#logger = options.logger.child({ component: 'edge' })
     this.#config = options.config
     const edge = this.#edge(options.config)
     this.#trusted = compileCidrs(edge.trustedProxies)
     this.#debug = edge.debugHeaders
     this.#sample = options.config.log.queryLogSample
+    this.#maxBodyBytes = edge.limits.maxBodyBytes
     this.router = new Router(routerConfig(options.config), {
       clock: options.clock,
       rng: options.rng,
@@ -62,8 +67,12 @@ export class EdgeNode {
       onObservation: options.onObservation,
       onPanic: (pool, panic, healthy, eligible) => {
         const fields = { pool, healthy, eligible }
-        if (panic) this.#logger.warn(fields, 'pool in panic: sending to every endpoint that is not drained')
-        else this.#logger.info(fields, 'pool out of panic')
+        // Before the first probe round every endpoint is unknown and the pool panics quietly: nothing is
+        // served yet. Only a panic while serving is worth a warning, and then its end.
+        if (panic && this.#listeners !== undefined) {
+          this.#panicking.add(pool)
+          this.#logger.warn(fields, 'pool in panic: sending to every endpoint that is not drained')
+        } else if (!panic && this.#panicking.delete(pool)) this.#logger.info(fields, 'pool out of panic')
       },
     })
   }
@@ -78,6 +87,10 @@ export class EdgeNode {
     this.#trusted = compileCidrs(edge.trustedProxies)
     this.#debug = edge.debugHeaders
     this.#sample = config.log.queryLogSample
+    this.#maxBodyBytes = edge.limits.maxBodyBytes
+    const restart = this.#listeners?.setLimits(edge.limits) ?? []
+    for (const key of restart)
+      this.#logger.warn({ key: `limits.${key}` }, 'changed; takes effect after a restart')
     this.#config = config
     this.router.apply(routerConfig(config))
   }
@@ -91,25 +104,47 @@ export class EdgeNode {
     this.router.refresh(health)
   }
 
-  async serve(): Promise<string[]> {
+  async serve(): Promise<readonly string[]> {
+    const via = viaValue(this.#options.instance)
+    const table = () => this.router.table
+    const trusted = () => this.#trusted
     const app = createEdgeApp({
       clock: this.#options.clock,
       rng: this.#options.rng,
-      table: () => this.router.table,
-      via: viaValue(this.#options.instance),
-      trusted: () => this.#trusted,
+      table,
+      via,
+      trusted,
       debug: () => this.#debug,
+      maxBodyBytes: () => this.#maxBodyBytes,
       onRequest: (record) => this.#onRequest(record),
-      onError: (error, requestId) => this.#logger.error({ err: error, requestId }, 'request failed in a stage'),
+      onError: (error, requestId) =>
+        this.#logger.error({ err: error, requestId }, 'request failed in a stage'),
     })
     const listener = edgeRequestListener(app)
     this.#listeners = await openListeners({
       edge: this.#edge(this.#config),
       onRequest: (req, res) => void listener(req, res),
-      onUpgrade: (req, socket, head) =>
-        handleUpgrade({ req, socket, head, node: this, listeners: this.#listeners!, clock: this.#options.clock }),
-      logger: this.#logger.child({ component: 'listen' }),
+      onUpgrade: upgradeStage({
+        clock: this.#options.clock,
+        table,
+        via,
+        trusted,
+        tunnels: this.#tunnels,
+        onUpgrade: (result) => {
+          if (result.answered) this.#logger.debug(result, 'upgrade not tunnelled')
+        },
+      }),
+      logger: this.#options.logger.child({ component: 'listen' }),
     })
+    for (const pool of this.router.pools.values()) {
+      if (!pool.view.panic) continue
+      this.#panicking.add(pool.name)
+      const { healthy, eligible } = pool.view
+      this.#logger.warn(
+        { pool: pool.name, healthy, eligible },
+        'pool in panic: sending to every endpoint that is not drained',
+      )
+    }
     return this.#listeners.addresses
   }
 
@@ -123,8 +158,8 @@ export class EdgeNode {
 
   /** Graceful: stop accepting, finish requests in flight up to the deadline, tunnels last. */
   async stop(deadlineMs: number): Promise<void> {
-    const closed = await this.#listeners?.close({ deadlineMs })
-    if (closed !== undefined) this.#logger.info(closed, 'listeners closed')
+    await this.#listeners?.close({ deadlineMs }) // it logs what it finished and what it forced
+    this.#tunnels.closeAll() // the listeners ended the client side; nothing may outlive the process's wish to exit
     await this.router.close()
   }
 

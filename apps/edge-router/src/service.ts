@@ -40,7 +40,11 @@ export function edgeService(ctx: DaemonContext<Deployment>, out: Serving): Daemo
       out.update(input(), false)
     })
   })
-  exportEdgeMetrics(ctx.metrics, () => out.stats(), () => out.node)
+  exportEdgeMetrics(
+    ctx.metrics,
+    () => out.stats(),
+    () => out.node,
+  )
 
   return {
     routes: (app) => edgeRoutes(app, { node: () => out.node }),

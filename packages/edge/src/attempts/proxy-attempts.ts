@@ -64,6 +64,8 @@ export type AttemptsResult =
       readonly endpoint: string
       readonly status: number
       readonly complete: boolean
+      /** The serving attempt, from sending to the end of its response (or its break). */
+      readonly upstreamMs: number
       /** Why each earlier attempt was retried, in order (metrics, logs). */
       readonly retries: readonly RetryReason[]
     }
@@ -212,6 +214,7 @@ export async function proxyAttempts(input: AttemptsInput): Promise<AttemptsResul
           endpoint: endpointId,
           status: result.status,
           complete: result.complete,
+          upstreamMs: now - started,
           retries,
         }
       }

@@ -85,6 +85,7 @@ async function edge(options: {
     via: 'test-edge',
     trusted: () => () => false,
     debug: () => options.debug ?? false,
+    maxBodyBytes: () => 1024,
     onRequest: (record) => records.push(record),
   })
   const server = createServer(edgeRequestListener(app) as Parameters<typeof createServer>[1])

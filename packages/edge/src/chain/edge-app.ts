@@ -20,6 +20,8 @@ export interface EdgeAppOptions {
   readonly via: string
   readonly trusted: () => (address: string) => boolean
   readonly debug: () => boolean
+  /** `limits.maxBodyBytes` of the instance. */
+  readonly maxBodyBytes: () => number
   /** Every finished request (metrics, sampled access log). Keep it cheap: it runs per request. */
   readonly onRequest?: (record: RequestRecord) => void
   /** A bug in a stage: logged by the caller; the client gets a 500 with the request id. */

@@ -8,6 +8,8 @@ import { hashKeyOf } from './hash-key.js'
 import type { Recorder } from './recorder.js'
 import { giveUpCode, writeFallback, writeProblem } from './respond.js'
 
+const closeHeader = ['connection', 'close'] as const
+
 export interface ProxyStageOptions {
   readonly clock: Clock
   readonly rng: Rng
@@ -17,6 +19,8 @@ export interface ProxyStageOptions {
   readonly trusted: () => (address: string) => boolean
   /** Opt-in `x-nines-endpoint` and `x-nines-attempts` response headers; read per request. */
   readonly debug: () => boolean
+  /** The client body limit (`limits.maxBodyBytes`): larger gets 413. */
+  readonly maxBodyBytes: () => number
   readonly recorder: Recorder
 }
 
@@ -48,6 +52,7 @@ export function proxyStage(options: ProxyStageOptions): MiddlewareHandler<EdgeEn
       deadline: c.get('arrival') + route.timeouts.overallMs,
       hashKey: hashKeyOf(req.headers, route.balance.hashOn),
       debug: options.debug(),
+      maxBodyBytes: options.maxBodyBytes(),
     })
     if (result.served) {
       recorder.proxied(c, result, undefined, result.status)
@@ -59,7 +64,8 @@ export function proxyStage(options: ProxyStageOptions): MiddlewareHandler<EdgeEn
         writeFallback(res, route.fallback, code, requestId)
         recorder.proxied(c, result, code, route.fallback.status)
       } else {
-        writeProblem(res, result.status, code, requestId)
+        // After a 413 the rest of the body is not read: the connection cannot be reused.
+        writeProblem(res, result.status, code, requestId, undefined, result.status === 413 ? closeHeader : [])
         recorder.proxied(c, result, code, result.status)
       }
     }

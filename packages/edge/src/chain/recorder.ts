@@ -21,7 +21,12 @@ export class Recorder {
     )
   }
 
-  proxied(c: Context<EdgeEnv>, result: AttemptsResult, code: EdgeErrorCode | undefined, status: number): void {
+  proxied(
+    c: Context<EdgeEnv>,
+    result: AttemptsResult,
+    code: EdgeErrorCode | undefined,
+    status: number,
+  ): void {
     if (this.#onDone === undefined) return
     this.#onDone(
       this.#record(c, {
