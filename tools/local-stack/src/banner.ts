@@ -1,4 +1,4 @@
-import type { DnsInstanceEntry, LocalStack } from './local-stack.js'
+import type { DnsInstanceEntry, EdgeInstanceEntry, LocalStack } from './local-stack.js'
 
 /** What runs where and commands to try, printed once everything is ready, unlabelled so they paste. */
 export function banner(
@@ -7,6 +7,7 @@ export function banner(
   started: ReadonlySet<string> = new Set(stack.instances.map((i) => i.name)),
 ): string[] {
   const dns = stack.instances.filter((i): i is DnsInstanceEntry => i.role === 'dns' && started.has(i.name))
+  const edge = stack.instances.find((i): i is EdgeInstanceEntry => i.role === 'edge' && started.has(i.name))
   const [ns1, ns2] = dns
   const victim = stack.endpoints[1] ?? stack.endpoints[0]
   if (ns1 === undefined || victim === undefined) return ['The local stack is up.', 'Ctrl-C stops everything.']
@@ -42,13 +43,26 @@ export function banner(
     `  dig @${ns1.dnsAddress} -p ${ns1.dnsPort} nines.test NS`,
     `  curl -s ${admin}/status`,
     `  curl -s '${admin}/explain?name=app.nines.test&type=A&client=127.0.0.1'   # what a client gets, and why`,
+    ...(edge === undefined ? [] : edgeLines(edge)),
     `Break endpoint ${victim.name}: it leaves the answers within about ${downAfterSec} s (${hungAfterSec} s if it hangs), and returns within about ${backAfterSec} s of healing (${rise} good checks):`,
     `  ${crash.padEnd(width)}# exits; restarted after ${restartAfterMs / 1000} s`,
     `  ${fail.padEnd(width)}# or set=hang, set=slow&delayMs=800; set=ok heals`,
-    `Drain endpoint ${victim.name}, then undo:`,
-    `  curl -X PUT ${admin}/overrides/app/${victim.name} -H 'content-type: application/json' -d '{"state":"drain","reason":"maintenance"}'`,
-    `  curl -X DELETE ${admin}/overrides/app/${victim.name}`,
+    `Drain endpoint ${victim.name} on every instance (both nameservers and the edge), then undo:`,
+    `  npm run -s nines-edge -- override app/${victim.name} drain --reason maintenance --config ${stack.configPath}`,
+    `  npm run -s nines-edge -- override app/${victim.name} clear --config ${stack.configPath}`,
     'Ctrl-C stops everything.',
     '',
+  ]
+}
+
+/** Requests through the edge router: plain, the demo's event stream, and which endpoint served. */
+function edgeLines(edge: EdgeInstanceEntry): string[] {
+  const resolve = `--resolve app.nines.test:${edge.httpPort}:${edge.httpAddress}`
+  const base = `http://app.nines.test:${edge.httpPort}`
+  return [
+    'Through the edge router (it balances across the three stacks and routes around failures):',
+    `  curl -s ${resolve} ${base}/`,
+    `  curl -sN ${resolve} ${base}/api/events   # server-sent events pass through`,
+    `  curl -s http://${edge.adminAddress}:${edge.adminPort}/status   # pools as the router sees them`,
   ]
 }

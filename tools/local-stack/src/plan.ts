@@ -28,11 +28,11 @@ export interface PlanOptions {
   daemonMains?: Partial<Record<InstanceRole, string>>
 }
 
-/**
- * The built daemon of each role. nines-edge (apps/edge-router) is not in the local stack yet: once it is,
- * add `edge: 'apps/edge-router/dist/main.js'` here and its instances get their claims and their process.
- */
-export const daemonMains: Partial<Record<InstanceRole, string>> = { dns: 'apps/dns-server/dist/main.js' }
+/** The built daemon of each role: every instance of the file gets its process. */
+export const daemonMains: Partial<Record<InstanceRole, string>> = {
+  dns: 'apps/dns-server/dist/main.js',
+  edge: 'apps/edge-router/dist/main.js',
+}
 
 /** What an instance of `role` binds, beside its admin port. */
 function serviceClaims(i: DaemonInstanceEntry): PortClaim[] {
