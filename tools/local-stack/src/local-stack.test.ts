@@ -76,6 +76,8 @@ describe('planLocalStack', () => {
       'udp 127.0.0.2:5300',
       'tcp 127.0.0.2:5300',
       'tcp 127.0.0.1:9302',
+      'tcp 127.0.0.1:8080',
+      'tcp 127.0.0.1:9311',
     ])
   })
 
@@ -93,6 +95,7 @@ describe('planLocalStack', () => {
     expect(daemons.map((c) => [c.name, c.restartAfterMs, c.readyUrl, c.cwd])).toEqual([
       ['ns1', undefined, 'http://127.0.0.1:9301/readyz', '/repo'],
       ['ns2', undefined, 'http://127.0.0.1:9302/readyz', '/repo'],
+      ['edge1', undefined, 'http://127.0.0.1:9311/readyz', '/repo'],
     ])
     expect(daemons[1]?.args).toEqual([
       '/repo/apps/dns-server/dist/main.js',
@@ -100,15 +103,19 @@ describe('planLocalStack', () => {
     ])
     expect(plan.requiredFiles.map((f) => f.path)).toEqual([
       '/repo/apps/dns-server/dist/main.js',
+      '/repo/apps/edge-router/dist/main.js',
       '/repo/tools/stacks/dist/main.js',
     ])
   })
 
-  it('starts a daemon only for roles it has one for: nines-edge is not in the stack yet', () => {
-    const [, daemons = []] = plan.phases
+  it('starts a daemon only for roles it has one for', () => {
+    const dnsOnly = planLocalStack('/repo', localStack, {
+      daemonMains: { dns: 'apps/dns-server/dist/main.js' },
+    })
+    const [, daemons = []] = dnsOnly.phases
     expect(daemons.map((c) => c.name)).toEqual(['ns1', 'ns2'])
-    expect(plan.claims.some((c) => c.owner.startsWith('edge1'))).toBe(false)
-    expect(plan.banner).toContain(
+    expect(dnsOnly.claims.some((c) => c.owner.startsWith('edge1'))).toBe(false)
+    expect(dnsOnly.banner).toContain(
       '  edge1 nines-edge not started: the local stack does not run nines-edge yet',
     )
   })
@@ -144,7 +151,8 @@ describe('planLocalStack', () => {
         '  dig @127.0.0.2 -p 5300 app.nines.test SRV',
         '  curl -s http://127.0.0.1:9301/status',
         "  curl -s 'http://127.0.0.1:9301/explain?name=app.nines.test&type=A&client=127.0.0.1'   # what a client gets, and why",
-        '  curl -X DELETE http://127.0.0.1:9301/overrides/app/b',
+        '  npm run -s nines-edge -- override app/b clear --config examples/local.yaml',
+        '  curl -s --resolve app.nines.test:8080:127.0.0.1 http://app.nines.test:8080/',
         'Ctrl-C stops everything.',
       ]),
     )
