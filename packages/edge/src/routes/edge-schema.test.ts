@@ -22,6 +22,7 @@ describe('edgeInstanceSchema', () => {
       },
       trustedProxies: [],
       debugHeaders: false,
+      shutdownTimeoutMs: 10_000,
     })
   })
 
