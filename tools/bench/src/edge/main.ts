@@ -3,7 +3,7 @@
 //
 // Usage (from the repo root; needs nginx and wrk, and haproxy for that peer):
 //   npm run bench:edge -- [--quick] [--seconds 5] [--rounds 3] [--cases direct,bare,haproxy,nginx,nines,nines-w2]
-//                         [--server-cpu 0] [--client-cpu 1] [--quiet-seconds 2]
+//                         [--server-cpu 0] [--client-cpu 1] [--quiet-seconds 1]
 // (`bench:edge` builds tools/bench, and apps/edge-router when it exists, then runs this file.)
 //
 // The proxy under test is pinned to --server-cpu; wrk, the open-loop generator and the upstream nginx to

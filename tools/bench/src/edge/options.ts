@@ -33,7 +33,7 @@ const parse = (argv: readonly string[]) =>
       cases: { type: 'string', default: caseNames.join(',') },
       'server-cpu': { type: 'string', default: '0' },
       'client-cpu': { type: 'string', default: '1' },
-      'quiet-seconds': { type: 'string', default: '2' },
+      'quiet-seconds': { type: 'string', default: '1' },
     },
   })
 
