@@ -3,13 +3,15 @@
 //
 // Usage (from the repo root; needs nginx and wrk, and haproxy for that peer):
 //   npm run bench:edge -- [--quick] [--seconds 5] [--rounds 3] [--cases direct,bare,haproxy,nginx,nines,nines-w2]
-//                         [--server-cpu 0] [--client-cpu 1] [--quiet-seconds 1]
+//                         [--server-cpu 0] [--client-cpu 1] [--quiet-seconds 1] [--renice]
 // (`bench:edge` builds tools/bench, and apps/edge-router when it exists, then runs this file.)
 //
 // The proxy under test is pinned to --server-cpu; wrk, the open-loop generator and the upstream nginx to
 // --client-cpu. nines-edge runs when apps/edge-router/dist/main.js exists and is reported "not built"
 // otherwise. Every load is bounded in time; every process started here is stopped on exit, on errors and
 // on Ctrl-C (children.ts), and temp files go to os.tmpdir() and are removed after a good run.
+// --renice (root, sched_autogroup) gives this session priority over other sessions' work for the run and
+// restores it on exit: steadier figures on a shared machine, at the cost of slowing everyone else.
 import { isNinesError } from '@nines/core'
 import { installCleanup } from '../dns/children.js'
 import { formatBenchmarks, writeSection } from '../lib/report.js'

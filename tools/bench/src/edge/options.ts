@@ -13,6 +13,8 @@ export interface EdgeBenchOptions {
   /** how long to wait at most, before each case, for other processes to quiet down */
   readonly quietMs: number
   readonly quick: boolean
+  /** give this session's autogroup nice -20 for the run (other sessions' work then gets ~1 % of a core) */
+  readonly renice: boolean
 }
 
 function positive(name: string, text: string): number {
@@ -28,6 +30,7 @@ const parse = (argv: readonly string[]) =>
     args: [...argv],
     options: {
       quick: { type: 'boolean', default: false },
+      renice: { type: 'boolean', default: false },
       seconds: { type: 'string' },
       rounds: { type: 'string' },
       cases: { type: 'string', default: caseNames.join(',') },
@@ -63,5 +66,6 @@ export function parseOptions(argv: readonly string[]): EdgeBenchOptions {
     clientCpu: values['client-cpu'],
     quietMs: quietSec * 1000,
     quick,
+    renice: values.renice === true,
   }
 }

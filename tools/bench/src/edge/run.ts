@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { setupError } from '../dns/errors.js'
 import { descendants, foreignCpuMs, foreignDeltaMs, treeCpuMs } from '../dns/proc-tree.js'
 import { onPath } from '../dns/server-case.js'
+import { autogroupNice, setAutogroupNice } from '../lib/autogroup.js'
 import { median, sleep } from '../lib/proc.js'
 import { sumRssMb } from '../lib/rss.js'
 import { freeTcpPorts } from '../lib/tcp-ports.js'
@@ -84,6 +85,15 @@ export async function runEdgeBench(options: EdgeBenchOptions, command: string): 
     execFileSync('taskset', ['-a', '-pc', clientCpu, String(process.pid)], { stdio: 'ignore' })
   } catch {
     console.warn(`could not pin the bench to CPU ${clientCpu}`)
+  }
+
+  const notes: string[] = []
+  const niceBefore = autogroupNice()
+  if (options.renice && niceBefore !== undefined && setAutogroupNice(-20)) {
+    process.once('exit', () => setAutogroupNice(niceBefore))
+    notes.push("this run's session had autogroup nice -20 (`--renice`), so other sessions got little CPU.")
+  } else if (options.renice) {
+    console.warn('could not renice this session (no sched_autogroup, or not root)')
   }
 
   const dir = mkdtempSync(join(tmpdir(), 'nines-bench-edge-'))
@@ -195,7 +205,6 @@ export async function runEdgeBench(options: EdgeBenchOptions, command: string): 
     if (keepDir) console.error(`configs and logs kept in ${dir}`)
   }
 
-  const notes: string[] = []
   if (foreignPcts.length) {
     notes.push(
       `other processes on the machine used ${median(foreignPcts).toFixed(0)} % of a core in the median run ` +
