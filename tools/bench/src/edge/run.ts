@@ -206,9 +206,15 @@ export async function runEdgeBench(options: EdgeBenchOptions, command: string): 
   }
 
   if (foreignPcts.length) {
+    const typical = median(foreignPcts)
     notes.push(
-      `other processes on the machine used ${median(foreignPcts).toFixed(0)} % of a core in the median run ` +
-        `(max ${Math.max(...foreignPcts).toFixed(0)} %).`,
+      `other processes on the machine used ${typical.toFixed(0)} % of a core in the median run ` +
+        `(max ${Math.max(...foreignPcts).toFixed(0)} %)` +
+        // They are not pinned, so they take turns on the proxy's CPU: queues build, tails grow.
+        (typical >= 10
+          ? '; with that much foreign load, p99 / p99.9 and req/s say more about the machine than about the ' +
+            'proxies, and CPU µs/request is the steadiest figure.'
+          : '.'),
     )
   }
   return {
