@@ -79,6 +79,8 @@ async function run(url: URL, rate: number, seconds: number, warmup: number): Pro
     unfinished++
     latencies[j] = end - slot(j + firstMeasured)
   }
+  // Destroying the pool fails what is still in flight; those are counted as unfinished, not as errors.
+  const answered = { completed, errors, non2xx }
   await pool.destroy()
   latencies.sort()
   lags.sort()
@@ -86,9 +88,7 @@ async function run(url: URL, rate: number, seconds: number, warmup: number): Pro
     rate,
     seconds,
     scheduled: latencies.length,
-    completed,
-    errors,
-    non2xx,
+    ...answered,
     unfinished,
     p50Ms: percentile(latencies, 50),
     p99Ms: percentile(latencies, 99),
