@@ -39,6 +39,7 @@ async function run(url: URL, rate: number, seconds: number, warmup: number): Pro
   let non2xx = 0
   let completed = 0
   let inFlight = 0
+  let closed = false
   const start = performance.now() + 10
   const slot = (i: number) => start + (i * 1000) / rate
 
@@ -54,7 +55,7 @@ async function run(url: URL, rate: number, seconds: number, warmup: number): Pro
       .catch(() => errors++)
       .finally(() => {
         inFlight--
-        if (i < firstMeasured) return
+        if (i < firstMeasured || closed) return
         latencies[i - firstMeasured] = performance.now() - scheduled
         completed++
       })
@@ -81,6 +82,7 @@ async function run(url: URL, rate: number, seconds: number, warmup: number): Pro
   }
   // Destroying the pool fails what is still in flight; those are counted as unfinished, not as errors.
   const answered = { completed, errors, non2xx }
+  closed = true
   await pool.destroy()
   latencies.sort()
   lags.sort()
