@@ -6,14 +6,13 @@ import {
   Endpoints,
   metric,
   served,
-  servesAgain,
   startEdgeOver,
   startLoad,
   threeEndpoints,
   type EdgeStatus,
+  edgeDeployment,
 } from './edge.js'
 import { freePort, startEdge, waitFor, type RunningEdge } from './harness.js'
-import { edgeDeployment } from './edge.js'
 
 // Faults of one upstream under steady GET load through the built nines-edge: clients see none of them,
 // and each fault heals (the endpoint serves through the edge again).
