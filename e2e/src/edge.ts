@@ -36,6 +36,7 @@ export interface EdgePorts {
   edge: number
   admin: number
   dns?: number
+  dnsAdmin?: number
   dir: string
 }
 
@@ -274,7 +275,13 @@ export interface EdgeStatus {
     panic: boolean
     healthy: number
     ejected: number
-    endpoints: { id: string; serving: string; ejectedUntil: string | null; timesEjected: number }[]
+    endpoints: {
+      id: string
+      serving: string
+      inFlight: number
+      ejectedUntil: string | null
+      timesEjected: number
+    }[]
   }[]
   routes: { name: string; host: string; pool: string }[]
 }
@@ -300,7 +307,7 @@ export async function metric(
 /** Starts the edge over `endpoints` and waits until every endpoint has served a request through it. */
 export async function startEdgeOver(
   endpoints: readonly EdgeEndpoint[],
-  options: EdgeOptions & { args?: string[]; extra?: 'dns'[] } = {},
+  options: EdgeOptions & { args?: string[]; extra?: ('dns' | 'dnsAdmin')[] } = {},
 ): Promise<{ edge: RunningEdge; client: EdgeClient }> {
   const edge = await startEdge((ports) => edgeDeployment(ports, endpoints, options), {
     args: options.args,

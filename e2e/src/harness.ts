@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 
-const daemonMain = fileURLToPath(new URL('../../apps/dns-server/dist/main.js', import.meta.url))
+export const dnsMain = fileURLToPath(new URL('../../apps/dns-server/dist/main.js', import.meta.url))
 export const edgeMain = fileURLToPath(new URL('../../apps/edge-router/dist/main.js', import.meta.url))
 const run = promisify(execFile)
 
@@ -123,7 +123,7 @@ export async function startDns(
   args: readonly string[] = [],
 ): Promise<RunningDns> {
   const running = await spawnDaemon({
-    main: daemonMain,
+    main: dnsMain,
     name: 'nines-dns',
     instance: 'test',
     ports: ['dns', 'admin'],
@@ -162,7 +162,7 @@ export interface SpawnedDns {
 
 /** Starts `nines-dns --config FILE --instance test ARGS` and collects what it says; waits for nothing. */
 export function spawnDns(configFile: string, args: readonly string[] = []): SpawnedDns {
-  return spawnProcess(daemonMain, configFile, 'test', args)
+  return spawnProcess(dnsMain, configFile, 'test', args)
 }
 
 /** Starts `main --config FILE --instance NAME ARGS` and collects what it says; waits for nothing. */
