@@ -126,7 +126,7 @@ describe('operating nines-edge under load', () => {
     await waitFor(async () => (await addresses(dnsPort, 'app.e2e.test')).includes(b), 10_000, 100)
   })
 
-  it('reload under load: a new endpoint and route name by file and SIGHUP; a broken file is refused', async () => {
+  it('reload under load: an endpoint added and removed, routes renamed, by file and SIGHUP; a broken file is refused', async () => {
     const { endpoints, edge, client } = await setUp(62)
     const d = { name: 'd', stack: 'node-http', address: '127.0.62.14', port: endpoints.list[0]!.port }
     const started = await startEndpointProcess(d)
@@ -173,6 +173,20 @@ describe('operating nines-edge under load', () => {
     expect(status.pools[0]!.endpoints.map((e) => e.id).sort()).toEqual(['a', 'b', 'c', 'd'])
     const servedByD = load.result.byEndpoint.d ?? 0
     await waitFor(() => (load.result.byEndpoint.d ?? 0) > servedByD, 10_000)
+
+    // Removing d again: it gets no new requests once the reload is in force.
+    await save(edgeDeployment({ ...ports, dir: edge.dir }, endpoints.list, { route: { name: 'app-v3' } }))
+    await waitFor(
+      async () => (await adminJson<EdgeStatus>(edge, '/status')).routes[0]?.name === 'app-v3',
+      10_000,
+      100,
+    )
+    const atRemoval = load.result.byEndpoint.d ?? 0
+    await served(load, 300)
+    const settled = load.result.byEndpoint.d ?? 0
+    expect(settled - atRemoval).toBeLessThanOrEqual(6) // at most those in flight at the swap
+    await served(load, 300)
+    expect(load.result.byEndpoint.d ?? 0).toBe(settled)
     const result = await load.stop()
     expect(result.failures).toEqual([])
   })
