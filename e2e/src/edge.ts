@@ -318,13 +318,20 @@ export async function startEdgeOver(
     extra: options.extra,
   })
   const client = new EdgeClient(edge.url)
-  await waitFor(
-    async () => {
-      const seen = await sample(client, 12)
-      return endpoints.every((e) => seen[e.name] !== undefined)
-    },
-    20_000,
-    100,
-  )
+  try {
+    await waitFor(
+      async () => {
+        const seen = await sample(client, 12)
+        return endpoints.every((e) => seen[e.name] !== undefined)
+      },
+      20_000,
+      100,
+    )
+  } catch (error) {
+    // The caller never gets them to stop: nothing may outlive a failed start.
+    await client.close()
+    await edge.stop()
+    throw error
+  }
   return { edge, client }
 }
