@@ -1,4 +1,4 @@
-// Starts the built nines-dns as a user would, and queries it with dig and Node's resolver.
+// Starts the built nines-dns and nines-edge as a user would, and queries them with dig, Node's resolver and HTTP.
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
 import { createSocket } from 'node:dgram'
 import { existsSync } from 'node:fs'
@@ -9,7 +9,8 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 
-const daemonMain = fileURLToPath(new URL('../../apps/dns-server/dist/main.js', import.meta.url))
+export const dnsMain = fileURLToPath(new URL('../../apps/dns-server/dist/main.js', import.meta.url))
+export const edgeMain = fileURLToPath(new URL('../../apps/edge-router/dist/main.js', import.meta.url))
 const run = promisify(execFile)
 
 /** A port free for both UDP and TCP on the address (ephemeral range excluded by trying a few). */
@@ -30,15 +31,90 @@ export async function freePort(address = '127.0.0.1'): Promise<number> {
   throw new Error('no free port found')
 }
 
-export interface RunningDns {
-  readonly port: number
+export interface RunningDaemon {
   readonly adminUrl: string
   readonly dir: string
   readonly configFile: string
   readonly logs: Record<string, unknown>[]
+  readonly child: ChildProcess
+  readonly exited: Promise<number | null>
+  readonly stderr: () => string
   writeConfig(config: object | string): Promise<void>
   signal(signal: NodeJS.Signals): void
   stop(): Promise<number | null>
+}
+
+export interface RunningDns extends RunningDaemon {
+  readonly port: number
+}
+
+export interface RunningEdge extends RunningDaemon {
+  /** The plain HTTP listener, `http://127.0.0.1:PORT`. */
+  readonly url: string
+  readonly port: number
+}
+
+/**
+ * Writes `config` (JSON is YAML) to a new temp directory and starts `main --config FILE --instance NAME
+ * ARGS`; resolves once it logs `<name> ready`. `ports` names the ports to pick (each free and distinct);
+ * the config builder gets them with the directory.
+ */
+export async function spawnDaemon<K extends string>(options: {
+  main: string
+  name: string
+  instance: string
+  ports: readonly K[]
+  config: (ports: Record<K, number> & { dir: string }) => object
+  args?: readonly string[]
+  dir?: string
+}): Promise<RunningDaemon & { ports: Record<K, number> }> {
+  const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'nines-e2e-')))
+  const configFile = join(dir, 'nines.yaml')
+  const writeConfig = (value: object | string) =>
+    writeFile(configFile, typeof value === 'string' ? value : JSON.stringify(value, null, 2))
+  // A port found free can be taken before the daemon binds it (another test's socket, the same random pick
+  // for two ports): then start again on new ports, so such a race never fails a scenario.
+  for (let attempt = 1; ; attempt++) {
+    const picked = new Set<number>()
+    const ports = {} as Record<K, number>
+    for (const key of options.ports) {
+      let port = await freePort()
+      while (picked.has(port)) port = await freePort()
+      picked.add(port)
+      ports[key] = port
+    }
+    await writeConfig(options.config({ ...ports, dir }))
+    const spawned = spawnProcess(options.main, configFile, options.instance, options.args ?? [])
+    const { child, logs, exited, stderr } = spawned
+    const ready = await Promise.race([
+      waitFor(() => logs.some((l) => l.msg === `${options.name} ready`), 30_000).then(() => true),
+      exited.then(() => false),
+    ])
+    if (!ready && attempt < 3 && /address already in use/.test(stderr())) {
+      process.stderr.write(`${options.name}: starting again on new ports after: ${stderr()}`) // to find who took it
+      continue
+    }
+    if (!ready) {
+      if (child.exitCode === null) child.kill('SIGKILL')
+      throw new Error(`${options.name} exited before it was ready:\n${stderr()}`)
+    }
+    return {
+      ports,
+      adminUrl: `http://127.0.0.1:${(ports as Record<string, number>).admin}`,
+      dir,
+      configFile,
+      logs,
+      child,
+      exited,
+      stderr,
+      writeConfig,
+      signal: (signal) => child.kill(signal),
+      async stop() {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
+        return exited
+      },
+    }
+  }
 }
 
 /** Writes `config` (JSON is YAML) and starts `nines-dns --instance test`; resolves once it logs ready. */
@@ -46,42 +122,34 @@ export async function startDns(
   config: (ports: { dns: number; admin: number; dir: string }) => object,
   args: readonly string[] = [],
 ): Promise<RunningDns> {
-  const dir = await mkdtemp(join(tmpdir(), 'nines-e2e-'))
-  const configFile = join(dir, 'nines.yaml')
-  const writeConfig = (value: object | string) =>
-    writeFile(configFile, typeof value === 'string' ? value : JSON.stringify(value, null, 2))
-  // A port found free can be taken before the daemon binds it (another test's socket, the same random pick
-  // for two ports): then start again on new ports, so such a race never fails a scenario.
-  for (let attempt = 1; ; attempt++) {
-    const dns = await freePort()
-    let admin = await freePort()
-    while (admin === dns) admin = await freePort()
-    const ports = { dns, admin, dir }
-    await writeConfig(config(ports))
-    const { child, logs, exited, stderr } = spawnDns(configFile, args)
-    const ready = await Promise.race([
-      waitFor(() => logs.some((l) => l.msg === 'nines-dns ready'), 30_000).then(() => true),
-      exited.then(() => false),
-    ])
-    if (!ready && attempt < 3 && /address already in use/.test(stderr())) {
-      process.stderr.write(`startDns: starting again on new ports after: ${stderr()}`) // to find who took it
-      continue
-    }
-    if (!ready) throw new Error(`nines-dns exited before it was ready:\n${stderr()}`)
-    return {
-      port: ports.dns,
-      adminUrl: `http://127.0.0.1:${ports.admin}`,
-      dir,
-      configFile,
-      logs,
-      writeConfig,
-      signal: (signal) => child.kill(signal),
-      async stop() {
-        if (child.exitCode === null) child.kill('SIGTERM')
-        return exited
-      },
-    }
-  }
+  const running = await spawnDaemon({
+    main: dnsMain,
+    name: 'nines-dns',
+    instance: 'test',
+    ports: ['dns', 'admin'],
+    config,
+    args,
+  })
+  return { ...running, port: running.ports.dns }
+}
+
+/**
+ * Writes `config` and starts the built `nines-edge --instance NAME` (default `edge`); resolves once it
+ * logs ready. Extra ports (`extra`) are picked too and handed to the builder (a DNS instance in the file).
+ */
+export async function startEdge<K extends string = never>(
+  config: (ports: Record<K | 'edge' | 'admin', number> & { dir: string }) => object,
+  options: { args?: readonly string[]; instance?: string; extra?: readonly K[] } = {},
+): Promise<RunningEdge & { ports: Record<K | 'edge' | 'admin', number> }> {
+  const running = await spawnDaemon<K | 'edge' | 'admin'>({
+    main: edgeMain,
+    name: 'nines-edge',
+    instance: options.instance ?? 'edge',
+    ports: ['edge', 'admin', ...(options.extra ?? [])],
+    config,
+    args: options.args ?? [],
+  })
+  return { ...running, port: running.ports.edge, url: `http://127.0.0.1:${running.ports.edge}` }
 }
 
 export interface SpawnedDns {
@@ -94,7 +162,17 @@ export interface SpawnedDns {
 
 /** Starts `nines-dns --config FILE --instance test ARGS` and collects what it says; waits for nothing. */
 export function spawnDns(configFile: string, args: readonly string[] = []): SpawnedDns {
-  const child = spawn(process.execPath, [daemonMain, '--config', configFile, '--instance', 'test', ...args], {
+  return spawnProcess(dnsMain, configFile, 'test', args)
+}
+
+/** Starts `main --config FILE --instance NAME ARGS` and collects what it says; waits for nothing. */
+export function spawnProcess(
+  main: string,
+  configFile: string,
+  instance: string,
+  args: readonly string[] = [],
+): SpawnedDns {
+  const child = spawn(process.execPath, [main, '--config', configFile, '--instance', instance, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   const logs: Record<string, unknown>[] = []
@@ -175,7 +253,7 @@ export async function addresses(port: number, name: string, type = 'A'): Promise
     .sort()
 }
 
-export async function admin(running: RunningDns, path: string, init?: RequestInit): Promise<Response> {
+export async function admin(running: RunningDaemon, path: string, init?: RequestInit): Promise<Response> {
   return fetch(`${running.adminUrl}${path}`, { ...init, signal: AbortSignal.timeout(5000) })
 }
 
