@@ -95,10 +95,6 @@ export function edgeDeployment(
           pool: 'app',
           name: 'app',
           timeouts: { perTryMs: 500, overallMs: 5000 },
-          // Sized for the scenarios' concurrency (up to 8 client loops): with the default (3 retries at
-          // once) a SIGKILL under 6 loops sometimes refuses a fourth concurrent retry with a 502; see
-          // edge-retry-budget.test.ts.
-          retry: { budget: { minConcurrency: 8 } },
           ...options.route,
         },
       ],

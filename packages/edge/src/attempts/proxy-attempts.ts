@@ -237,10 +237,12 @@ export async function proxyAttempts(input: AttemptsInput): Promise<AttemptsResul
       const wait =
         decision.delayMs > 0 ? decision.delayMs : backoffMs(retries.length + 1, retry.backoff, input.rng)
       if (clock.now() + wait >= deadline) return gaveUp('deadline')
-      if (!pool.budget.tryAcquire()) return gaveUp('budget-exhausted')
+      // Over budget, the retry queues for a place; its wait counts toward the backoff.
+      const queued = clock.now()
+      if (!(await pool.budget.acquire(clock, deadline - queued - wait))) return gaveUp('budget-exhausted')
       heldBudget = true
       retries.push(decision.reason)
-      await sleep(clock, wait)
+      await sleep(clock, wait - (clock.now() - queued))
       if (res.destroyed) return clientClosed(attempts, endpointId, retries)
     }
   } finally {

@@ -1,3 +1,4 @@
+import { ManualClock } from '@nines/core'
 import { describe, expect, it } from 'vitest'
 import { RetryBudget } from './budget.js'
 
@@ -69,5 +70,61 @@ describe('RetryBudget', () => {
     budget.release()
     budget.requestFinished()
     expect([budget.activeRetries, budget.activeRequests]).toEqual([0, 0])
+  })
+
+  describe('acquire: a retry over the budget queues for a place', () => {
+    it('grants places in arrival order as retries end, so a burst is spread out, not failed', async () => {
+      const clock = new ManualClock()
+      const budget = budgetWith(10) // limit 3
+      const results: string[] = []
+      const ask = (name: string) =>
+        budget.acquire(clock, 5_000).then((granted) => results.push(`${name}:${granted}`))
+      const all = ['a', 'b', 'c', 'd', 'e'].map(ask)
+      await Promise.resolve()
+      expect(results).toEqual(['a:true', 'b:true', 'c:true'])
+      expect(budget.waiting).toBe(2)
+      budget.release()
+      await Promise.resolve()
+      expect(results).toEqual(['a:true', 'b:true', 'c:true', 'd:true'])
+      expect(budget.activeRetries).toBe(3) // never more than the limit at once
+      budget.release()
+      await Promise.all(all)
+      expect(results.at(-1)).toBe('e:true')
+      expect(budget.exhausted).toBe(0)
+    })
+
+    it('refuses a retry no place frees up for within queueMs (or the deadline), and counts it', async () => {
+      const clock = new ManualClock()
+      const budget = budgetWith(0, { minConcurrency: 1, queueMs: 1000 })
+      expect(await budget.acquire(clock, 10_000)).toBe(true)
+      const late = budget.acquire(clock, 10_000)
+      clock.advance(1001)
+      expect(await late).toBe(false)
+      const short = budget.acquire(clock, 200) // the deadline is nearer than queueMs
+      clock.advance(201)
+      expect(await short).toBe(false)
+      expect(budget.exhausted).toBe(2)
+      expect(budget.waiting).toBe(0)
+      // The way back: once the retry ends, the next one gets a place at once.
+      budget.release()
+      expect(await budget.acquire(clock, 10_000)).toBe(true)
+    })
+
+    it('grants a waiter when more active requests raise the limit', async () => {
+      const clock = new ManualClock()
+      const budget = budgetWith(0, { minConcurrency: 1, percent: 10 })
+      expect(await budget.acquire(clock, 5_000)).toBe(true)
+      let granted = false
+      void budget.acquire(clock, 5_000).then((g) => (granted = g))
+      for (let i = 0; i < 20; i++) budget.requestStarted() // limit: 10 % of 20 = 2
+      await Promise.resolve()
+      expect(granted).toBe(true)
+    })
+
+    it('with queueMs 0 refuses at once, as Envoy does', async () => {
+      const budget = budgetWith(0, { minConcurrency: 0, queueMs: 0 })
+      expect(await budget.acquire(new ManualClock(), 5_000)).toBe(false)
+      expect(budget.exhausted).toBe(1)
+    })
   })
 })

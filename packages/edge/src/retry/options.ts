@@ -5,6 +5,12 @@ import { z } from 'zod'
 export const retryBudgetSchema = z.strictObject({
   percent: z.number().min(0).max(100).default(20),
   minConcurrency: z.number().int().min(0).max(10_000).default(3),
+  /**
+   * A retry over the budget waits this long for a place (first come, first served) before it is refused:
+   * a one-off burst, such as the requests in flight on an endpoint that dies, is spread out instead of
+   * failed, while a storm stays capped at the budget's concurrency. 0 refuses at once (Envoy).
+   */
+  queueMs: z.number().int().min(0).max(60_000).default(1000),
 })
 
 /** Backoff between attempts (p-retry's `minTimeout`, `maxTimeout`, `factor`); a `Retry-After` wait replaces it. */

@@ -16,7 +16,7 @@ describe('routeSchema', () => {
         idempotentMethods: ['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE'],
         replayBodyLimitBytes: 65_536,
         backoff: { minMs: 25, maxMs: 250, factor: 2 },
-        budget: { percent: 20, minConcurrency: 3 },
+        budget: { percent: 20, minConcurrency: 3, queueMs: 1000 },
       },
       balance: {
         kind: 'p2c',
