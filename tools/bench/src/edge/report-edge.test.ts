@@ -36,6 +36,7 @@ const open = (p99Ms: number): OpenSample => ({
   sendLagP50Ms: 0.5,
   sendLagP99Ms: 1,
   serverCpuPct: 50,
+  foreignCpuPct: 1,
 })
 
 function result(withNines: boolean): EdgeBenchResult {

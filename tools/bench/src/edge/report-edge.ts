@@ -33,6 +33,7 @@ export interface Sample {
 
 export interface OpenSample extends OpenLoopResult {
   readonly serverCpuPct: number
+  readonly foreignCpuPct: number
 }
 
 export interface EdgeBenchResult {
@@ -90,6 +91,7 @@ export function openSummary(result: EdgeBenchResult, name: string) {
     p999Ms: med(list, (s) => s.p999Ms),
     cpuPct: med(list, (s) => s.serverCpuPct),
     lagP99Ms: med(list, (s) => s.sendLagP99Ms),
+    othersPct: med(list, (s) => s.foreignCpuPct),
     failed: (list ?? []).reduce((sum, s) => sum + s.errors + s.non2xx + s.unfinished, 0),
   }
 }
@@ -191,6 +193,7 @@ function openTable(result: EdgeBenchResult): string {
         fixed(s.p999Ms, 2),
         name === 'direct' ? '(reference)' : `**${fixed(addedP99(result, name), 2)}**`,
         fixed(s.cpuPct, 0),
+        fixed(s.othersPct, 0),
         count(s.failed),
         fixed(s.lagP99Ms, 2),
       ]
@@ -203,6 +206,7 @@ function openTable(result: EdgeBenchResult): string {
       'p99.9 ms',
       'added p99 ms (− direct)',
       'server CPU %',
+      'others %',
       'errors + unanswered',
       'generator send lag p99 ms',
     ],

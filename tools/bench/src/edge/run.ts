@@ -185,10 +185,14 @@ export async function runEdgeBench(options: EdgeBenchOptions, command: string): 
           const t = running.get(name)!
           await waitForQuiet(options.quietMs)
           const before = treeCpuMs(t.pid)
+          const foreignBefore = foreignCpuMs()
           const startedAt = performance.now()
           const result = await runOpenLoop(`http://127.0.0.1:${t.port}/`, openRate, seconds, clientCpu)
-          const cpuPct = ((treeCpuMs(t.pid) - before) / (performance.now() - startedAt)) * 100
-          ;(open[name] ??= []).push({ ...result, serverCpuPct: cpuPct })
+          const wallMs = performance.now() - startedAt
+          const cpuPct = ((treeCpuMs(t.pid) - before) / wallMs) * 100
+          const foreignPct = (foreignDeltaMs(foreignBefore, foreignCpuMs()) / wallMs) * 100
+          foreignPcts.push(foreignPct)
+          ;(open[name] ??= []).push({ ...result, serverCpuPct: cpuPct, foreignCpuPct: foreignPct })
           console.log(
             `open loop ${round + 1}/${rounds} ${name} at ${Math.round(openRate)} req/s: p50 ${result.p50Ms.toFixed(2)} ` +
               `p99 ${result.p99Ms.toFixed(2)} p99.9 ${result.p999Ms.toFixed(2)} ms, ` +
