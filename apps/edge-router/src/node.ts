@@ -1,4 +1,4 @@
-import type { Clock, Rng } from '@nines/core'
+import { NinesError, isNinesError, type Clock, type Rng } from '@nines/core'
 import { instanceOf } from '@nines/daemon'
 import type { Deployment } from '@nines/deployment'
 import {
@@ -121,7 +121,7 @@ export class EdgeNode {
         this.#logger.error({ err: error, requestId }, 'request failed in a stage'),
     })
     const listener = edgeRequestListener(app)
-    this.#listeners = await openListeners({
+    const open = openListeners({
       edge: this.#edge(this.#config),
       onRequest: (req, res) => void listener(req, res),
       onUpgrade: upgradeStage({
@@ -136,6 +136,15 @@ export class EdgeNode {
       }),
       logger: this.#options.logger.child({ component: 'listen' }),
     })
+    try {
+      this.#listeners = await open
+    } catch (error) {
+      // The listeners name paths below the instance's `edge` entry; say where in the file that is.
+      if (!isNinesError(error)) throw error
+      throw new NinesError(error.code, `instances.${this.#options.instance}.edge.${error.message}`, {
+        cause: error,
+      })
+    }
     for (const pool of this.router.pools.values()) {
       if (!pool.view.panic) continue
       this.#panicking.add(pool.name)
