@@ -59,7 +59,7 @@ describe('nines-edge hides an upstream fault from clients, and takes the endpoin
     const load = startLoad(client, { loops: 6, maxMs: 25_000 })
     await served(load, 100)
     await endpoints.control('b', 'mode?set=hang')
-    // Requests that went to b time out after 500 ms and are served by another endpoint on a second try.
+    // Requests that went to b time out after the per-try timeout (1 s) and are served by another endpoint on a second try.
     await waitFor(() => (load.result.byAttempts[2] ?? 0) > 0, 10_000)
     // Active checks (timeout 250 ms, fall 3) take b out, or ejection does.
     await waitFor(async () => {

@@ -84,15 +84,17 @@ describe('nines-edge with TLS', () => {
     edge = running
     const ca1 = await readFile(first.cert)
     await waitFor(async () => (await httpsGet(running.ports.tls, ca1)).status === 200, 15_000, 200)
+    // Balanced over TLS as over plain HTTP: every endpoint answers within a few dozen requests (p2c
+    // draws at random between idle endpoints, so a fixed handful could miss one).
     const seen = new Set<string>()
     let fingerprint = ''
-    for (let i = 0; i < 9; i++) {
+    for (let i = 0; i < 60 && seen.size < 3; i++) {
       const answer = await httpsGet(running.ports.tls, ca1)
       expect(answer.status).toBe(200)
       seen.add(answer.endpoint ?? '')
       fingerprint = answer.fingerprint
     }
-    expect([...seen].sort()).toEqual(['a', 'b', 'c']) // balanced over TLS as over plain HTTP
+    expect([...seen].sort()).toEqual(['a', 'b', 'c'])
 
     // Renewal as a deploy tool does it: new files written beside, then renamed over the old ones.
     const renewed = await certificate(dir, 'renewed', host)

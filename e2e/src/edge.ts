@@ -94,7 +94,8 @@ export function edgeDeployment(
           host,
           pool: 'app',
           name: 'app',
-          timeouts: { perTryMs: 500, overallMs: 5000 },
+          // Short enough that the hang scenario moves on quickly, long enough for a busy CI machine.
+          timeouts: { perTryMs: 1000, overallMs: 8000 },
           ...options.route,
         },
       ],
