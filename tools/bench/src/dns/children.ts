@@ -2,7 +2,7 @@
 // are stopped on the way out: normally, on an error, on Ctrl-C and on SIGTERM.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { openSync, closeSync } from 'node:fs'
-import { descendants } from './proc-tree.js'
+import { descendants } from '../lib/proc-tree.js'
 import { setupError } from './errors.js'
 
 export interface Started {

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { median, sleep } from '../lib/proc.js'
+import { median, pinSelf, sleep } from '../lib/proc.js'
 import { dgramCase } from './case-dgram.js'
 import { gdnsdCase } from './case-gdnsd.js'
 import { ninesCase } from './case-nines.js'
@@ -14,7 +14,7 @@ import { runDnsperf, type Shape } from './dnsperf.js'
 import { setupError } from './errors.js'
 import type { DnsBenchOptions } from './options.js'
 import { freeDnsPort } from './ports.js'
-import { foreignCpuMs, foreignDeltaMs, treeCpuMs } from './proc-tree.js'
+import { foreignCpuMs, foreignDeltaMs, treeCpuMs } from '../lib/proc-tree.js'
 import { summarize, type DnsBenchResult, type LossCheck, type Sample } from './report-dns.js'
 import { onPath, type RunningServer, type ServerCase } from './server-case.js'
 import { stopSystemDaemons } from './system-daemons.js'
@@ -81,12 +81,7 @@ export async function runDnsBench(options: DnsBenchOptions, command: string): Pr
     return !reason
   })
 
-  try {
-    // Keep this process (and the target listeners it serves) off the servers' CPU.
-    execFileSync('taskset', ['-a', '-pc', clientCpu, String(process.pid)], { stdio: 'ignore' })
-  } catch {
-    console.warn(`could not pin the bench to CPU ${clientCpu}`)
-  }
+  pinSelf(clientCpu) // this process (and what it serves) stays off the servers' CPU
   const notes: string[] = []
   const stillRunning = stopSystemDaemons()
   if (stillRunning.length)

@@ -2,7 +2,7 @@
 // If one runs as a system service, stop it through its init script (never by killing it by name).
 import { execFileSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
-import { descendants, processTable } from './proc-tree.js'
+import { descendants, processTable } from '../lib/proc-tree.js'
 
 /** process name (comm) → its Debian service */
 const services: Readonly<Record<string, string>> = { nsd: 'nsd', pdns_server: 'pdns', gdnsd: 'gdnsd' }

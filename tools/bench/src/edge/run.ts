@@ -1,14 +1,13 @@
 // One whole edge bench: start the upstreams and every case once, run the interleaved closed-loop rounds
 // (wrk), then the open-loop rounds at one common rate, stop everything. main.ts writes the report.
-import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setupError } from '../dns/errors.js'
-import { descendants, foreignCpuMs, foreignDeltaMs, treeCpuMs } from '../dns/proc-tree.js'
+import { descendants, foreignCpuMs, foreignDeltaMs, treeCpuMs } from '../lib/proc-tree.js'
 import { onPath } from '../dns/server-case.js'
 import { autogroupNice, setAutogroupNice } from '../lib/autogroup.js'
-import { median, sleep } from '../lib/proc.js'
+import { median, pinSelf, sleep } from '../lib/proc.js'
 import { sumRssMb } from '../lib/rss.js'
 import { freeTcpPorts } from '../lib/tcp-ports.js'
 import {
@@ -80,12 +79,7 @@ export async function runEdgeBench(options: EdgeBenchOptions, command: string): 
       }
       return !reason
     })
-  try {
-    // Keep this process off the proxies' CPU.
-    execFileSync('taskset', ['-a', '-pc', clientCpu, String(process.pid)], { stdio: 'ignore' })
-  } catch {
-    console.warn(`could not pin the bench to CPU ${clientCpu}`)
-  }
+  pinSelf(clientCpu) // this process (and what it serves) stays off the servers' CPU
 
   const notes: string[] = []
   const niceBefore = autogroupNice()

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 
 const ticksPerSecond = 100 // USER_HZ on Linux
@@ -36,4 +37,13 @@ export function cpuBusyMs(cpu: number): number {
     (((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0)) * 1000) /
     ticksPerSecond
   )
+}
+
+/** Pins this process (every thread) to `cpu`, off the servers' CPU; warns and goes on when it cannot. */
+export function pinSelf(cpu: string): void {
+  try {
+    execFileSync('taskset', ['-a', '-pc', cpu, String(process.pid)], { stdio: 'ignore' })
+  } catch {
+    console.warn(`could not pin the bench to CPU ${cpu}`)
+  }
 }
