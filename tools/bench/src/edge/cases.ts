@@ -42,7 +42,7 @@ export interface EdgeCase {
 }
 
 /** Polls `url` until it answers 200, or throws with the log's tail once `server` exits or time is up. */
-async function waitFor(url: string, server: RunningServer, name: string): Promise<void> {
+export async function waitFor(url: string, server: RunningServer, name: string): Promise<void> {
   let exited = false
   void server.started.exited.then(() => (exited = true))
   const deadline = Date.now() + readyTimeoutMs
