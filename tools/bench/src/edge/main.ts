@@ -4,7 +4,12 @@
 // Usage (from the repo root; needs nginx and wrk, and haproxy for that peer):
 //   npm run bench:edge -- [--quick] [--seconds 5] [--rounds 3] [--cases direct,bare,haproxy,nginx,nines,nines-w2]
 //                         [--server-cpu 0] [--client-cpu 1] [--quiet-seconds 1] [--renice]
+//                         [--overload-only | --no-overload] [--overload-cases nines,nines-plain,haproxy]
 // (`bench:edge` builds tools/bench, and apps/edge-router when it exists, then runs this file.)
+//
+// After those cases comes the overload run (overload/run.ts), written to the `edge-overload` section:
+// slot upstreams of known capacity offered 0.25×, 1×, 2× and 3× with a class mix, against nines-edge
+// with admission on, nines-edge as a plain proxy and HAProxy with maxconn and a priority queue.
 //
 // The proxy under test is pinned to --server-cpu; wrk, the open-loop generator and the upstream nginx to
 // --client-cpu. nines-edge runs when apps/edge-router/dist/main.js exists and is reported "not built"
@@ -18,6 +23,8 @@ import { formatBenchmarks, writeSection } from '../lib/report.js'
 import { parseOptions } from './options.js'
 import { renderEdgeSection, targetRows, type EdgeBenchResult } from './report-edge.js'
 import { runEdgeBench } from './run.js'
+import { graceMs, overloadShape, runOverload } from './overload/run.js'
+import { overloadTargetRows, renderOverloadSection, type OverloadResult } from './overload/report-overload.js'
 
 function commands(result: EdgeBenchResult): string[] {
   const { serverCpu: s, clientCpu: c, seconds } = result
@@ -33,20 +40,44 @@ function commands(result: EdgeBenchResult): string[] {
   ]
 }
 
+function overloadCommands(result: OverloadResult): string[] {
+  const { serverCpu: s, clientCpu: c } = result
+  const { slots, serviceMs, deadlineMs } = overloadShape
+  return [
+    `taskset -c ${c} node tools/bench/dist/edge/overload/slot-upstream.js ${slots} ${serviceMs} P1 P2`,
+    `taskset -c ${s} node apps/edge-router/dist/main.js --config nines/nines.yaml --instance edge1 (nines, nines-plain)`,
+    `taskset -c ${s} haproxy -db -f haproxy/haproxy.cfg`,
+    `taskset -c ${c} node tools/bench/dist/edge/overload/class-load.js '{"origin":"http://127.0.0.1:PORT","rate":RATE,` +
+      `"seconds":${result.seconds},"warmupSeconds":${result.warmupSeconds},"deadlineMs":${deadlineMs},"graceMs":${graceMs},…}'`,
+  ]
+}
+
 installCleanup()
 try {
   const argv = process.argv.slice(2)
   const options = parseOptions(argv)
-  const result = await runEdgeBench(
-    options,
-    `npm run bench:edge${argv.length ? ` -- ${argv.join(' ')}` : ''}`,
-  )
-  const body = renderEdgeSection(result, commands(result))
-  await writeSection('edge', body)
-  formatBenchmarks()
-  console.log(body)
-  console.log('')
-  for (const row of targetRows(result)) console.log(`${row.verdict}: ${row.target}: ${row.value}`)
+  const command = `npm run bench:edge${argv.length ? ` -- ${argv.join(' ')}` : ''}`
+  if (options.overload !== 'only') {
+    const result = await runEdgeBench(options, command)
+    const body = renderEdgeSection(result, commands(result))
+    await writeSection('edge', body)
+    formatBenchmarks()
+    console.log(body)
+    console.log('')
+    for (const row of targetRows(result)) console.log(`${row.verdict}: ${row.target}: ${row.value}`)
+  }
+  if (options.overload !== 'without') {
+    const result = await runOverload(options, command)
+    const body = renderOverloadSection(result, overloadCommands(result))
+    await writeSection('edge-overload', body)
+    formatBenchmarks()
+    console.log(body)
+    console.log('')
+    for (const row of overloadTargetRows(result)) {
+      const values = Object.entries(row.values).map(([name, value]) => `${name} ${value}`)
+      console.log(`${row.verdict}: ${row.target}: ${values.join(', ')}`)
+    }
+  }
 } catch (error) {
   if (!isNinesError(error)) throw error
   console.error(`bench:edge: ${error.message}`)

@@ -17,6 +17,21 @@ describe('edge bench options', () => {
     expect(parseOptions(['--cases', 'bare,nginx']).cases).toEqual(['direct', 'bare', 'nginx'])
   })
 
+  it('runs the overload run after the other cases, or only one of the two', () => {
+    expect(parseOptions([])).toMatchObject({
+      overload: 'with',
+      overloadCases: ['nines', 'nines-plain', 'haproxy'],
+    })
+    expect(parseOptions(['--overload-only']).overload).toBe('only')
+    expect(parseOptions(['--no-overload']).overload).toBe('without')
+    expect(() => parseOptions(['--overload-only', '--no-overload'])).toThrow(/exclude each other/)
+    expect(parseOptions(['--overload-cases', 'haproxy,nines-plain']).overloadCases).toEqual([
+      'nines-plain',
+      'haproxy',
+    ])
+    expect(() => parseOptions(['--overload-cases', 'nginx'])).toThrow(/unknown nginx/)
+  })
+
   it('refuses unknown cases and bad numbers', () => {
     expect(() => parseOptions(['--cases', 'envoy'])).toThrow(/unknown envoy/)
     expect(() => parseOptions(['--seconds', '0'])).toThrow(/positive integer/)
