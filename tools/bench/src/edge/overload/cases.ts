@@ -22,6 +22,18 @@ export interface OverloadContext {
 export interface OverloadTarget extends EdgeTarget {
   /** what the report should say about how this case ran (e.g. a config fallback) */
   readonly notes: readonly string[]
+  /** passive ejections so far (nines-edge's metrics); undefined for a proxy that has none to read */
+  ejections?(): Promise<number>
+}
+
+/** Sum of `nines_edge_ejections_total` over its series, from the admin `/metrics`. */
+export function sumEjections(metrics: string): number {
+  let sum = 0
+  for (const line of metrics.split('\n')) {
+    const match = /^nines_edge_ejections_total(?:\{[^}]*\})? (\S+)/.exec(line)
+    if (match) sum += Number(match[1])
+  }
+  return sum
 }
 
 export interface OverloadCase {
@@ -111,7 +123,8 @@ function ninesOverloadCase(admission: boolean): OverloadCase {
         const hint = isUnknownBusyHourKey(refused)
           ? ' (this build predates the busy-hour config keys: admission, cache)'
           : ''
-        throw setupError(`nines-edge refused its config${hint}: ${refused.split('\n').join('; ')}`)
+        const message = refused.split(`${context.dir}/`).join('').split('\n').join('; ')
+        throw setupError(`nines-edge refused its config${hint}: ${message}`)
       }
       const server = startServer(
         context,

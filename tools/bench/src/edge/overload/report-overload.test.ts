@@ -61,6 +61,7 @@ function caseResult(name: string, at3: ClassSummary[], rss3: number): OverloadCa
       rssPeakMb: factor === 3 ? rss3 : 100,
       proxyCpuPct: 20,
       othersPct: 1,
+      ejections: name === 'nines-plain' && factor === 3 ? 2 : 0,
     })),
   }
 }
@@ -135,7 +136,9 @@ describe('renderOverloadSection', () => {
     expect(text).toContain('| nines | critical | 400 | **99.90** | 0.0 | 0.0 | 0.1 |')
     expect(text).toContain('504 NINES_ERR_UPSTREAM_TIMEOUT ×1')
     expect(text).toContain('### Proxy memory and the upstreams, per step')
-    expect(text).toContain('| nines-plain | 3× | 1,200 | 80 | **200** |')
+    expect(text).toContain(
+      '| nines-plain | 3× | 1,200 | 80 | **200** | 400 | 0 | 0 | 20 | 2 | 30 | 2.0 | 1 |',
+    )
     expect(text).toContain('| target | nines | nines-plain | verdict (nines) |')
     expect(text).toContain('- nines (nines label): did not start: unknown key "admission"')
     expect(text).toContain('- `node slot-upstream.js 8 40 P1 P2`')

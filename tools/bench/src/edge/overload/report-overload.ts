@@ -20,6 +20,8 @@ export interface OverloadStep {
   readonly proxyCpuPct: number
   /** CPU other sessions' processes used over the step, % of one core */
   readonly othersPct: number
+  /** endpoints nines-edge ejected during the step (passive health); NaN for HAProxy */
+  readonly ejections: number
 }
 
 export interface OverloadCaseResult {
@@ -135,6 +137,7 @@ function runTable(result: OverloadResult): string {
         count(step.upstreamMaxQueued),
         count(step.upstreamAbandoned),
         fixed(step.proxyCpuPct, 0),
+        count(step.ejections),
         count(step.load.maxInFlight),
         fixed(step.load.sendLagP99Ms, 1),
         fixed(step.othersPct, 0),
@@ -152,6 +155,7 @@ function runTable(result: OverloadResult): string {
       'upstream max queue',
       'upstream skipped (client gone)',
       'proxy CPU %',
+      'ejections',
       'generator max in flight',
       'generator send lag p99 ms',
       'others %',

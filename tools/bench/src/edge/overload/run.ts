@@ -200,6 +200,7 @@ export async function runOverload(options: EdgeBenchOptions, command: string): P
         for (const factor of factors) {
           await upstreamStats(upstreamPorts, true)
           const before = await upstreamStats(upstreamPorts)
+          const ejectionsBefore = await target.ejections?.().catch(() => Number.NaN)
           const sampling = sampler(target.pid, upstreamPorts)
           const foreignBefore = foreignCpuMs()
           const proxyBefore = treeCpuMs(target.pid)
@@ -229,6 +230,7 @@ export async function runOverload(options: EdgeBenchOptions, command: string): P
             await sleep(200)
             after = await upstreamStats(upstreamPorts)
           }
+          const ejectionsAfter = await target.ejections?.().catch(() => Number.NaN)
           steps.push({
             factor,
             rate: capacity * factor,
@@ -239,6 +241,10 @@ export async function runOverload(options: EdgeBenchOptions, command: string): P
             rssPeakMb: peakRssMb,
             proxyCpuPct,
             othersPct,
+            ejections:
+              ejectionsBefore === undefined || ejectionsAfter === undefined
+                ? Number.NaN
+                : ejectionsAfter - ejectionsBefore,
           })
           const critical = load.classes.find((c) => c.cls === 'critical')
           const share = (c: (typeof load.classes)[number]) =>
