@@ -133,12 +133,19 @@ function ninesOverloadCase(admission: boolean): OverloadCase {
         repoRoot,
       )
       await waitFor(`http://127.0.0.1:${adminPort}/readyz`, server, name)
+      const ejections = async () => {
+        const response = await fetch(`http://127.0.0.1:${adminPort}/metrics`, {
+          signal: AbortSignal.timeout(2000),
+        })
+        return sumEjections(await response.text())
+      }
       return {
         port: context.port,
         pid: server.started.pid,
         logFile: server.logFile,
         stop: () => server.stop(),
         notes,
+        ejections,
       }
     },
   }

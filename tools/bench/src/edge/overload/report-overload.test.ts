@@ -62,6 +62,8 @@ function caseResult(name: string, at3: ClassSummary[], rss3: number): OverloadCa
       proxyCpuPct: 20,
       othersPct: 1,
       ejections: name === 'nines-plain' && factor === 3 ? 2 : 0,
+      listenOverflows: 0,
+      synRetrans: 0,
     })),
   }
 }
@@ -137,7 +139,7 @@ describe('renderOverloadSection', () => {
     expect(text).toContain('504 NINES_ERR_UPSTREAM_TIMEOUT ×1')
     expect(text).toContain('### Proxy memory and the upstreams, per step')
     expect(text).toContain(
-      '| nines-plain | 3× | 1,200 | 80 | **200** | 400 | 0 | 0 | 20 | 2 | 30 | 2.0 | 1 |',
+      '| nines-plain | 3× | 1,200 | 80 | **200** | 400 | 0 | 0 | 20 | 2 | 30 | 2.0 | 0 / 0 | 1 |',
     )
     expect(text).toContain('| target | nines | nines-plain | verdict (nines) |')
     expect(text).toContain('- nines (nines label): did not start: unknown key "admission"')

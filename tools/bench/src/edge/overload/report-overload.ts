@@ -20,6 +20,12 @@ export interface OverloadStep {
   readonly proxyCpuPct: number
   /** CPU other sessions' processes used over the step, % of one core */
   readonly othersPct: number
+  /**
+   * System-wide: connections the kernel dropped from a full listen queue, and SYNs it sent again (each
+   * costs the client 1 s, then 3 s…), during the step. Every process on the machine counts.
+   */
+  readonly listenOverflows: number
+  readonly synRetrans: number
   /** endpoints nines-edge ejected during the step (passive health); NaN for HAProxy */
   readonly ejections: number
 }
@@ -140,6 +146,7 @@ function runTable(result: OverloadResult): string {
         count(step.ejections),
         count(step.load.maxInFlight),
         fixed(step.load.sendLagP99Ms, 1),
+        `${count(step.listenOverflows)} / ${count(step.synRetrans)}`,
         fixed(step.othersPct, 0),
       ])
     }
@@ -158,6 +165,7 @@ function runTable(result: OverloadResult): string {
       'ejections',
       'generator max in flight',
       'generator send lag p99 ms',
+      'listen overflows / SYN retransmits (machine)',
       'others %',
     ],
     rows,
@@ -289,6 +297,15 @@ export function renderOverloadSection(result: OverloadResult, commands: readonly
   const notes = [...result.skipped.map((s) => `${s.name} (${s.label}): ${s.reason}`), ...result.notes]
   const others = result.cases.flatMap((c) => c.steps.map((s) => s.othersPct))
   const lags = result.cases.flatMap((c) => c.steps.map((s) => s.load.sendLagP99Ms))
+  const overflows = result.cases.flatMap((c) => c.steps.map((s) => s.listenOverflows))
+  if (overflows.some((n) => n > 0)) {
+    notes.push(
+      'the kernel dropped connections from full listen queues during some steps (column "listen overflows"): ' +
+        'a client whose SYN is dropped waits 1 s (then 3 s, 7 s) before it connects, so multi-second latencies ' +
+        "in those steps are at least partly connection set-up, not the proxy's queue. The generator opens a " +
+        'connection per request in flight, so a proxy that holds many requests makes it open thousands at once.',
+    )
+  }
   if (others.length && (Math.max(...others) >= 10 || Math.max(...lags) >= 20)) {
     notes.push(
       `other processes on this shared machine used up to ${fixed(Math.max(...others), 0)} % of a core during a ` +

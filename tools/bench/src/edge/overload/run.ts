@@ -9,6 +9,7 @@ import { runError, setupError } from '../../dns/errors.js'
 import { logTail, onPath, startServer, type RunningServer } from '../../dns/server-case.js'
 import { pinSelf, sleep } from '../../lib/proc.js'
 import { descendants, foreignCpuMs, foreignDeltaMs, treeCpuMs } from '../../lib/proc-tree.js'
+import { listenDrops } from '../../lib/netstat.js'
 import { sumRssMb } from '../../lib/rss.js'
 import { freeTcpPorts } from '../../lib/tcp-ports.js'
 import { machineFacts, versions } from '../facts.js'
@@ -143,6 +144,11 @@ function sampler(pid: number, ports: readonly number[]) {
   }
 }
 
+const unread = (error: unknown) => {
+  console.warn(`overload: could not read nines-edge's metrics: ${(error as Error).message}`)
+  return Number.NaN
+}
+
 export async function runOverload(options: EdgeBenchOptions, command: string): Promise<OverloadResult> {
   const { serverCpu, clientCpu, quick } = options
   if (!onPath('taskset')) throw setupError('taskset is not installed (apt-get install -y util-linux)')
@@ -200,8 +206,9 @@ export async function runOverload(options: EdgeBenchOptions, command: string): P
         for (const factor of factors) {
           await upstreamStats(upstreamPorts, true)
           const before = await upstreamStats(upstreamPorts)
-          const ejectionsBefore = await target.ejections?.().catch(() => Number.NaN)
+          const ejectionsBefore = await target.ejections?.().catch(unread)
           const sampling = sampler(target.pid, upstreamPorts)
+          const dropsBefore = listenDrops()
           const foreignBefore = foreignCpuMs()
           const proxyBefore = treeCpuMs(target.pid)
           const startedAt = performance.now()
@@ -223,6 +230,7 @@ export async function runOverload(options: EdgeBenchOptions, command: string): P
           const wallMs = performance.now() - startedAt
           const proxyCpuPct = ((treeCpuMs(target.pid) - proxyBefore) / wallMs) * 100
           const othersPct = (foreignDeltaMs(foreignBefore, foreignCpuMs()) / wallMs) * 100
+          const dropsAfter = listenDrops()
           // Let the upstreams' queues empty before the next step (a plain proxy leaves a backlog).
           const idleBy = Date.now() + 15_000
           let after = await upstreamStats(upstreamPorts)
@@ -230,7 +238,7 @@ export async function runOverload(options: EdgeBenchOptions, command: string): P
             await sleep(200)
             after = await upstreamStats(upstreamPorts)
           }
-          const ejectionsAfter = await target.ejections?.().catch(() => Number.NaN)
+          const ejectionsAfter = await target.ejections?.().catch(unread)
           steps.push({
             factor,
             rate: capacity * factor,
@@ -241,6 +249,8 @@ export async function runOverload(options: EdgeBenchOptions, command: string): P
             rssPeakMb: peakRssMb,
             proxyCpuPct,
             othersPct,
+            listenOverflows: dropsAfter.overflows - dropsBefore.overflows,
+            synRetrans: dropsAfter.synRetrans - dropsBefore.synRetrans,
             ejections:
               ejectionsBefore === undefined || ejectionsAfter === undefined
                 ? Number.NaN
@@ -254,7 +264,9 @@ export async function runOverload(options: EdgeBenchOptions, command: string): P
               load.classes.map((c) => `${c.cls} ${share(c)} %`).join(', ') +
               `; critical p99 ${critical?.p99Ms.toFixed(1)} ms; RSS peak ${peakRssMb.toFixed(0)} MB; ` +
               `upstream ${servedPerS.toFixed(0)} served/s, max queue ${after.maxQueued}; ` +
-              `generator lag p99 ${load.sendLagP99Ms.toFixed(0)} ms; others ${othersPct.toFixed(0)} %`,
+              `generator lag p99 ${load.sendLagP99Ms.toFixed(0)} ms; others ${othersPct.toFixed(0)} %; ` +
+              `listen overflows ${dropsAfter.overflows - dropsBefore.overflows}, ` +
+              `SYN retransmits ${dropsAfter.synRetrans - dropsBefore.synRetrans}`,
           )
         }
       } finally {
