@@ -210,6 +210,8 @@ describe('Admission', () => {
       expect(start + box.admit!.queuedMs).toBeLessThanOrEqual(deadline)
       expect(box.admit!.queuedMs).toBeLessThanOrEqual(100)
     }
+    const outcomes = new Set(queued.map(({ box }) => outcome(box)))
+    expect([...outcomes].sort()).toEqual(['admitted', 'deadline', 'evicted', 'queue-timeout'])
     const snap = admission.snapshot()
     expect(snap.queued).toEqual({ critical: 0, normal: 0, sheddable: 0 })
     expect(clock.pendingTimers).toBe(0)

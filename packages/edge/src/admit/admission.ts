@@ -39,10 +39,10 @@ interface Waiter {
 /** Draining order: the most critical waiters first. */
 const classes: readonly RequestClass[] = ['critical', 'normal', 'sheddable']
 const reasons: readonly ShedReason[] = ['queue-full', 'queue-timeout', 'deadline', 'evicted', 'closed']
-const perClass = <T>(make: () => T): Record<RequestClass, T> => ({
-  critical: make(),
-  normal: make(),
-  sheddable: make(),
+const perClass = <T>(make: (cls: RequestClass) => T): Record<RequestClass, T> => ({
+  critical: make('critical'),
+  normal: make('normal'),
+  sheddable: make('sheddable'),
 })
 /** Sheds decided at once share one frozen answer each: the fast path allocates nothing for them. */
 const shedAtOnce = Object.fromEntries(
@@ -114,17 +114,9 @@ export class Admission {
     return {
       limit: this.limit,
       inflight: { ...this.#inflight },
-      queued: {
-        critical: this.#queues.critical.length,
-        normal: this.#queues.normal.length,
-        sheddable: this.#queues.sheddable.length,
-      },
+      queued: perClass((cls) => this.#queues[cls].length),
       admitted: { ...this.#admitted },
-      shed: {
-        critical: { ...this.#shed.critical },
-        normal: { ...this.#shed.normal },
-        sheddable: { ...this.#shed.sheddable },
-      },
+      shed: perClass((cls) => ({ ...this.#shed[cls] })),
     }
   }
 
