@@ -1,5 +1,4 @@
 export { Admission, type Admit, type AdmissionSnapshot, type Permit, type ShedReason } from './admission.js'
-export { ClassQueue, type Expiring } from './class-queue.js'
 export { GradientLimit, type LimitSample } from './gradient-limit.js'
 export {
   admissionLimitSchema,
