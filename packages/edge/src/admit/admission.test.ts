@@ -51,11 +51,13 @@ describe('Admission', () => {
   })
 
   it('keeps the guaranteed share of critical when sheddable filled the limit', () => {
-    const { now, permit } = setup() // limit 20, critical share 10, normal share 6
+    const { now, permit, admission, clock } = setup() // limit 20, critical share 10, normal share 6
     for (let i = 0; i < 20; i++) permit('sheddable')
     for (let i = 0; i < 10; i++) expect(now('critical').admitted).toBe(true)
     for (let i = 0; i < 6; i++) expect(now('normal').admitted).toBe(true)
-    expect(now('sheddable', 0).admitted).toBe(false)
+    expect(admission.snapshot().inflight).toEqual({ critical: 10, normal: 6, sheddable: 20 }) // 36 > limit 20
+    expect(admission.acquire('critical', clock.now() + FAR)).toBeInstanceOf(Promise) // past its share: it waits
+    expect(admission.acquire('normal', clock.now() + FAR)).toBeInstanceOf(Promise)
   })
 
   it('queues or sheds sheddable when the limit is full while critical is still admitted', async () => {
@@ -266,19 +268,23 @@ describe('Admission', () => {
   })
 
   it('keeps limit, in-flight requests and waiters on setOptions, and drains with the new shares', async () => {
-    const { admission, permit, wait } = setup()
-    for (let i = 0; i < 20; i++) permit('normal')
-    const w = wait('normal')
+    const { admission, permit, wait, limits } = setup({ shares: { normal: 0 } })
+    for (let i = 0; i < 20; i++) permit('sheddable')
+    const [n1, n2] = [wait('normal'), wait('normal')]
     admission.setOptions(
-      admissionSchema.parse({ limit: { initial: 4, min: 4, max: 30 }, shares: { normal: 0.5 } }),
+      admissionSchema.parse({ limit: { initial: 4, min: 4, max: 30 }, shares: { normal: 0 } }),
     )
-    expect(admission.limit).toBe(20)
-    expect(admission.snapshot().inflight.normal).toBe(20)
+    expect(admission.limit).toBe(20) // not reset to the new initial
+    expect(admission.snapshot()).toMatchObject({ inflight: { sheddable: 20 }, queued: { normal: 2 } })
+    admission.setOptions(admissionSchema.parse({ limit: { max: 10, initial: 10 }, shares: { normal: 0.1 } }))
+    expect(admission.limit).toBe(10) // clamped to the new max
+    expect(limits).toEqual([10])
     await flush()
-    expect(outcome(w)).toBe('waiting')
-    admission.setOptions(admissionSchema.parse({ limit: { max: 10, initial: 10 } }))
-    expect(admission.limit).toBe(10)
-    expect(admission.snapshot().queued.normal).toBe(1)
+    expect([n1, n2].map(outcome)).toEqual(['admitted', 'waiting']) // the new share, floor(0.1 × 10) = 1
+    expect(admission.snapshot()).toMatchObject({
+      inflight: { normal: 1, sheddable: 20 },
+      queued: { normal: 1 },
+    })
   })
 
   it('counts admissions and sheds cumulatively per class', async () => {
