@@ -121,14 +121,15 @@ export class ResponseCache {
   /**
    * A tap for the upstream's response to `req`, or undefined when no storable response can come of it: not
    * GET, the route's cache off, the cache off, `Cache-Control: no-store` on the request, or `Authorization`
-   * on a route that does not allow it. Cheap to refuse; one small object when not.
+   * on a route that does not allow it. Cheap to refuse; one small object when not. A `refresh` (a
+   * stale-while-revalidate request) always stores its answer.
    */
-  writer(req: CacheRequest, route: RouteCacheOptions): ResponseTap | undefined {
+  writer(req: CacheRequest, route: RouteCacheOptions, refresh = false): ResponseTap | undefined {
     if (this.#lru === undefined || !route.enabled || req.method !== 'GET') return undefined
     const headers = req.headers
     if (headers.authorization !== undefined && !route.allowAuthorization) return undefined
     if ((requestDirectives(headers) & noStore) !== 0) return undefined
-    return new Tap(this.#ctx, cacheKey(req), hostOf(headers), req.url ?? '/', headers)
+    return new Tap(this.#ctx, cacheKey(req), hostOf(headers), req.url ?? '/', headers, refresh)
   }
 
   /** Answers `res` with `copy`; see `writeCopy`. */

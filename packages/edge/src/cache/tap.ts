@@ -5,18 +5,10 @@ import { connectionListed, isHopByHop } from '../proxy/hop-by-hop.js'
 import { requestIdHeader } from '../proxy/request-id.js'
 import { sameVariant, type StoredEntry } from './entry.js'
 import { headerValue } from './request.js'
+import type { ResponseTap } from '../proxy/tap.js'
 
-/** Fed by the proxy stage with the upstream's response to a GET; stores it when it ends whole. */
-export interface ResponseTap {
-  /** The upstream's head as undici gave it (raw Buffer pairs). false: not storable, send no more. */
-  head(status: number, rawHeaders: readonly Buffer[]): boolean
-  /** A body chunk; past `maxEntryBytes` collecting stops and what was collected is dropped. */
-  data(chunk: Buffer): void
-  /** The body ended whole: store it. */
-  end(): void
-  /** The response broke or was cut: store nothing. */
-  abort(): void
-}
+/** The tap `forward` feeds with a relayed response (`proxy/tap.ts`); the cache's writer is one. */
+export type { ResponseTap }
 
 /**
  * Per-entry bytes beyond body and header characters: the policy object and its header records, the key,
@@ -93,7 +85,18 @@ export class Tap implements ResponseTap {
   #vary: string[] | undefined
   #varyValues: (string | undefined)[] = []
 
-  constructor(ctx: TapContext, key: string, host: string, url: string, reqHeaders: IncomingHttpHeaders) {
+  readonly #refresh: boolean
+
+  /** `refresh`: a stale-while-revalidate refresh, which must replace the copy however young it is. */
+  constructor(
+    ctx: TapContext,
+    key: string,
+    host: string,
+    url: string,
+    reqHeaders: IncomingHttpHeaders,
+    refresh = false,
+  ) {
+    this.#refresh = refresh
     this.#ctx = ctx
     this.#key = key
     this.#host = host
@@ -185,7 +188,9 @@ export class Tap implements ResponseTap {
     const policy = new ctx.Policy(
       { method: 'GET', url: this.#url, headers: reqView },
       { status, headers: res },
-      { shared: true },
+      // No heuristic freshness (RFC 9111 §4.2.2): a response without explicit freshness is kept only as a
+      // stale copy, never served fresh, as nginx's proxy_cache does; an API route is never cached by surprise.
+      { shared: true, cacheHeuristic: 0 },
     )
     if (!policy.storable()) return false
     const rescc = policy.toObject().rescc as Record<string, string | boolean>
@@ -198,7 +203,7 @@ export class Tap implements ResponseTap {
     // No freshness and no stale use allowed: nothing could ever be served from it, storing would only cost.
     if (maxAgeS <= 0 && this.#noStale) return false
     const now = ctx.clock.now()
-    if (maxAgeS <= 0) {
+    if (maxAgeS <= 0 && !this.#refresh) {
       // Without freshness a copy is only ever served stale, so every request would store it again. The
       // stored one is as good while it is less than a second old: skip the copy and the body.
       const stored = ctx.peek(this.#key)
