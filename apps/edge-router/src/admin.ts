@@ -1,9 +1,11 @@
+import type { Admission } from '@nines/edge'
 import type { Hono } from 'hono'
 import type { EdgeNode } from './node.js'
 
 /**
  * nines-edge's admin routes beside the health ones: `/status` shows every pool as the router sees it
- * (effective state after overrides, ejection, panic, requests in flight) and the routes in force.
+ * (effective state after overrides, ejection, panic, requests in flight, admission) and the routes in
+ * force.
  */
 export function edgeRoutes(app: Hono, options: { node: () => EdgeNode | undefined }): void {
   app.get('/status', (c) => {
@@ -16,6 +18,8 @@ export function edgeRoutes(app: Hono, options: { node: () => EdgeNode | undefine
       healthy: pool.view.healthy,
       eligible: pool.view.eligible,
       ejected: pool.ejector.ejectedCount,
+      // The limit, and requests in flight and waiting per class; null when the pool's admission is off.
+      admission: admissionStatus(pool.admission),
       endpoints: pool.view.members.map(({ candidate, state }) => {
         const ejection = pool.ejector.status(candidate.endpoint.id)
         return {
@@ -34,6 +38,12 @@ export function edgeRoutes(app: Hono, options: { node: () => EdgeNode | undefine
       pool: r.pool,
       class: r.class,
     }))
-    return c.json({ pools, routes, connections: node.connections })
+    return c.json({ pools, routes, connections: node.connections, cache: node.cache?.snapshot() ?? null })
   })
+}
+
+function admissionStatus(admission: Admission | undefined) {
+  if (admission === undefined) return null
+  const { limit, inflight, queued } = admission.snapshot()
+  return { limit, inflight, queued }
 }

@@ -5,7 +5,7 @@ import type { Logger } from '@nines/ops'
 import { healthLookup } from './health.js'
 import { EdgeNode } from './node.js'
 import type { EdgeInput, Serving } from './service.js'
-import { RequestStats, type StatsSnapshot } from './stats.js'
+import { busyFigures, RequestStats, type StatsSnapshot } from './stats.js'
 
 /**
  * `--workers N` on the primary: it probes and owns health, overrides, the admin API and the ledger;
@@ -44,7 +44,10 @@ export function runEdgeWorker(instance: string, parent: Logger): { stop(): Promi
   let health = healthLookup([])
   runWorker({
     logger,
-    report: () => ({ ...stats.snapshot(), connections: node?.connections ?? 0 }),
+    report: () => ({
+      ...stats.snapshot(busyFigures(node?.router.pools.values() ?? [], node?.cache)),
+      connections: node?.connections ?? 0,
+    }),
     onInput: async (message) => {
       const input = message as EdgeInput & { configChanged: boolean }
       health = healthLookup(input.health)

@@ -5,7 +5,7 @@ import { monitorReporter } from '@nines/edge'
 import { healthEntries, healthLookup } from './health.js'
 import { EdgeNode } from './node.js'
 import type { Serving } from './service.js'
-import { RequestStats } from './stats.js'
+import { busyFigures, RequestStats } from './stats.js'
 
 /** One process serves: its node's router reads the monitor's verdicts and feeds it passive signals. */
 export function localServing(ctx: DaemonContext<Deployment>): Serving {
@@ -28,7 +28,10 @@ export function localServing(ctx: DaemonContext<Deployment>): Serving {
       if (configChanged) node.apply(input.config)
       node.refresh(health)
     },
-    stats: () => ({ ...stats.snapshot(), connections: node.connections }),
+    stats: () => ({
+      ...stats.snapshot(busyFigures(node.router.pools.values(), node.cache)),
+      connections: node.connections,
+    }),
     serve: async () => ({ edge: await node.serve() }),
     stop: (deadlineMs) => node.stop(deadlineMs),
   }

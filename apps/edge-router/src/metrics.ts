@@ -74,6 +74,51 @@ export function exportEdgeMetrics(
     ['pool'],
     () => split(current().panicRequests, ['pool'] as const),
   )
+  metrics.collectedCounter(
+    'degraded_total',
+    "Answers not relayed from an upstream, by route, how (hit: a fresh copy; stale: a stale copy; fallback: the route's fallback) and why (the stale reason or the error code).",
+    ['route', 'how', 'why'],
+    () => split(current().degraded, ['route', 'how', 'why'] as const),
+  )
+  metrics.collectedGauge(
+    'admission_limit',
+    "The pool's adaptive concurrency limit (summed over workers).",
+    ['pool'],
+    () => split(current().busy.limit, ['pool'] as const),
+  )
+  metrics.collectedGauge(
+    'admission_inflight',
+    'Admitted requests in flight, by pool and class.',
+    ['pool', 'class'],
+    () => split(current().busy.inflight, ['pool', 'class'] as const),
+  )
+  metrics.collectedGauge(
+    'admission_queued',
+    'Requests waiting for admission, by pool and class.',
+    ['pool', 'class'],
+    () => split(current().busy.queued, ['pool', 'class'] as const),
+  )
+  metrics.collectedCounter('admitted_total', 'Requests admitted, by pool and class.', ['pool', 'class'], () =>
+    split(current().busy.admitted, ['pool', 'class'] as const),
+  )
+  metrics.collectedCounter(
+    'shed_total',
+    'Requests shed by admission, by pool, class and reason (queue-full, queue-timeout, deadline, evicted, closed).',
+    ['pool', 'class', 'reason'],
+    () => split(current().busy.shed, ['pool', 'class', 'reason'] as const),
+  )
+  metrics.collectedGauge(
+    'cache_entries',
+    'Responses stored in the cache.',
+    [],
+    () => current().busy.cacheEntries,
+  )
+  metrics.collectedGauge(
+    'cache_bytes',
+    'Bytes the cache holds (an estimate: bodies, headers and overhead).',
+    [],
+    () => current().busy.cacheBytes,
+  )
   metrics.collectedGauge('open_connections', 'Open client connections.', [], () => current().connections)
   metrics.collectedGauge('pool_panic', '1 while the pool is in panic (in this process).', ['pool'], () =>
     [...(node()?.router.pools.values() ?? [])].map((p) => [{ pool: p.name }, p.view.panic ? 1 : 0] as const),

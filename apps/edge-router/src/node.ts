@@ -8,9 +8,11 @@ import {
   createEdgeApp,
   edgeRequestListener,
   openListeners,
+  ResponseCache,
   upgradeStage,
   viaValue,
   type AttemptObservation,
+  type EdgeCacheOptions,
   type EjectionEvent,
   type HealthLookup,
   type Listeners,
@@ -31,6 +33,11 @@ export interface EdgeNodeOptions {
   readonly onObservation?: (observation: AttemptObservation) => void
 }
 
+interface CacheInUse {
+  readonly options: EdgeCacheOptions
+  readonly cache: ResponseCache | undefined
+}
+
 /**
  * One serving edge router: the routes and pools (`Router`), the Hono chain over them, and the client
  * listeners. The single-process daemon runs one; with `--workers N` each worker runs one, fed health by
@@ -46,6 +53,7 @@ export class EdgeNode {
   #sample: number
   #maxBodyBytes: number
   #listeners: Listeners | undefined
+  #cache: CacheInUse
   readonly #tunnels = new Tunnels()
   readonly #panicking = new Set<string>()
 
@@ -58,6 +66,7 @@ export class EdgeNode {
     this.#debug = edge.debugHeaders
     this.#sample = options.config.log.queryLogSample
     this.#maxBodyBytes = edge.limits.maxBodyBytes
+    this.#cache = this.#cacheFor(edge.cache)
     this.router = new Router(routerConfig(options.config), {
       clock: options.clock,
       rng: options.rng,
@@ -74,7 +83,28 @@ export class EdgeNode {
           this.#logger.warn(fields, 'pool in panic: sending to every endpoint that is not drained')
         } else if (!panic && this.#panicking.delete(pool)) this.#logger.info(fields, 'pool out of panic')
       },
+      // Metrics carry the limit; the log only has it at debug level (it moves every window under load).
+      onLimit: (pool, limit) => this.#logger.debug({ pool, limit }, 'admission limit changed'),
     })
+  }
+
+  /** A cache of the new size, or the one in use when its bounds did not change (its copies are kept). */
+  #cacheFor(options: EdgeCacheOptions): CacheInUse {
+    const current = this.#cache as CacheInUse | undefined
+    if (
+      current &&
+      current.options.maxBytes === options.maxBytes &&
+      current.options.maxEntryBytes === options.maxEntryBytes
+    )
+      return current
+    const cache =
+      options.maxBytes === 0 ? undefined : new ResponseCache({ ...options, clock: this.#options.clock })
+    return { options, cache }
+  }
+
+  /** The response cache in use; undefined when `edge.cache.maxBytes` is 0. */
+  get cache(): ResponseCache | undefined {
+    return this.#cache.cache
   }
 
   #edge(config: Deployment) {
@@ -88,6 +118,7 @@ export class EdgeNode {
     this.#debug = edge.debugHeaders
     this.#sample = config.log.queryLogSample
     this.#maxBodyBytes = edge.limits.maxBodyBytes
+    this.#cache = this.#cacheFor(edge.cache)
     const restart = this.#listeners?.setLimits(edge.limits) ?? []
     for (const key of restart)
       this.#logger.warn({ key: `limits.${key}` }, 'changed; takes effect after a restart')
@@ -116,6 +147,7 @@ export class EdgeNode {
       trusted,
       debug: () => this.#debug,
       maxBodyBytes: () => this.#maxBodyBytes,
+      cache: () => this.#cache.cache,
       onRequest: (record) => this.#onRequest(record),
       onError: (error, requestId) =>
         this.#logger.error({ err: error, requestId }, 'request failed in a stage'),

@@ -1,6 +1,6 @@
 import type { RequestRecord } from '@nines/edge'
 import { describe, expect, it } from 'vitest'
-import { RequestStats, labelsOf } from './stats.js'
+import { busyFigures, RequestStats, labelsOf } from './stats.js'
 
 const record = (overrides: Partial<RequestRecord> = {}): RequestRecord => ({
   requestId: 'r',
@@ -20,6 +20,11 @@ const record = (overrides: Partial<RequestRecord> = {}): RequestRecord => ({
   durationMs: 3,
   upstreamMs: 2,
   panic: false,
+  cache: undefined,
+  staleReason: undefined,
+  fallback: false,
+  shed: undefined,
+  queuedMs: 0,
   ...overrides,
 })
 
@@ -69,5 +74,47 @@ describe('RequestStats', () => {
     const duration = s.duration.app!
     expect(Array.from(duration.counts).reduce((a, b) => a + b, 0)).toBe(2)
     expect(duration.sum).toBeCloseTo(0.041)
+  })
+
+  it('counts stale copies and fallbacks by route, and sums the admission and cache figures of workers', () => {
+    const w1 = new RequestStats()
+    w1.record(record({ cache: 'stale', staleReason: 'shed', status: 200 }))
+    w1.record(record({ fallback: true, code: 'NINES_ERR_SHED', status: 503 }))
+    w1.record(record({ cache: 'hit' }))
+    expect(Object.keys(w1.snapshot().degraded).map(labelsOf)).toEqual([
+      ['app', 'stale', 'shed'],
+      ['app', 'fallback', 'NINES_ERR_SHED'],
+      ['app', 'hit', ''],
+    ])
+    const pool = (limit: number, shed: number) => ({
+      name: 'app',
+      admission: {
+        snapshot: () => ({
+          limit,
+          inflight: { critical: 1, normal: 2, sheddable: 0 },
+          queued: { critical: 0, normal: 0, sheddable: 3 },
+          admitted: { critical: 10, normal: 20, sheddable: 5 },
+          shed: {
+            critical: { 'queue-full': 0, 'queue-timeout': 0, deadline: 0, evicted: 0, closed: 0 },
+            normal: { 'queue-full': 0, 'queue-timeout': 0, deadline: 0, evicted: 0, closed: 0 },
+            sheddable: { 'queue-full': shed, 'queue-timeout': 0, deadline: 0, evicted: 0, closed: 0 },
+          },
+        }),
+      },
+    })
+    const total = new RequestStats()
+    total.add(
+      w1.snapshot(
+        busyFigures([pool(20, 4)], { snapshot: () => ({ entries: 2, bytes: 100, maxBytes: 1000 }) }),
+      ),
+    )
+    total.add(w1.snapshot(busyFigures([pool(30, 1)], undefined)))
+    const { busy } = total.snapshot()
+    expect(busy.limit).toEqual({ app: 50 })
+    expect(Object.entries(busy.shed).map(([k, n]) => [...labelsOf(k), n])).toEqual([
+      ['app', 'sheddable', 'queue-full', 5],
+    ])
+    expect(busy.queued[`app\u0000sheddable`]).toBe(6)
+    expect(busy.cacheEntries).toBe(2)
   })
 })

@@ -1,4 +1,4 @@
-import type { RequestRecord } from '@nines/edge'
+import type { AdmissionSnapshot, CacheSnapshot, RequestRecord } from '@nines/edge'
 import { HistogramCounts, type HistogramSnapshot } from '@nines/ops'
 
 /** Seconds; from a fast cache hit to the default overall deadline. */
@@ -24,8 +24,56 @@ export interface StatsSnapshot {
   readonly panicRequests: Readonly<Record<string, number>>
   /** pool, reason → passive ejections. */
   readonly ejections: Readonly<Record<string, number>>
+  /** route, how (`hit`, `stale`, `fallback`), why (stale reason or error code) → answers not relayed. */
+  readonly degraded: Readonly<Record<string, number>>
   readonly connections: number
+  /** What the serving process's pools and cache hold now (`BusyFigures`), summed over workers. */
+  readonly busy: BusyFigures
 }
+
+/** Admission and cache figures of the serving process(es): gauges and counters kept by the stages. */
+export interface BusyFigures {
+  /** pool → admission limit. */
+  readonly limit: Readonly<Record<string, number>>
+  /** pool, class → requests in flight / waiting / admitted in all / shed in all (pool, class, reason). */
+  readonly inflight: Readonly<Record<string, number>>
+  readonly queued: Readonly<Record<string, number>>
+  readonly admitted: Readonly<Record<string, number>>
+  readonly shed: Readonly<Record<string, number>>
+  readonly cacheEntries: number
+  readonly cacheBytes: number
+}
+
+/** What a node's pools and cache hold now. */
+export function busyFigures(
+  pools: Iterable<{
+    readonly name: string
+    readonly admission: { snapshot(): AdmissionSnapshot } | undefined
+  }>,
+  cache: { snapshot(): CacheSnapshot } | undefined,
+): BusyFigures {
+  const limit: Record<string, number> = {}
+  const inflight: Record<string, number> = {}
+  const queued: Record<string, number> = {}
+  const admitted: Record<string, number> = {}
+  const shed: Record<string, number> = {}
+  for (const pool of pools) {
+    const a = pool.admission?.snapshot()
+    if (a === undefined) continue
+    limit[pool.name] = a.limit
+    for (const cls of Object.keys(a.inflight) as (keyof AdmissionSnapshot['inflight'])[]) {
+      const key = `${pool.name}${SEP}${cls}`
+      inflight[key] = a.inflight[cls]
+      queued[key] = a.queued[cls]
+      admitted[key] = a.admitted[cls]
+      for (const [reason, n] of Object.entries(a.shed[cls])) if (n > 0) shed[`${key}${SEP}${reason}`] = n
+    }
+  }
+  const c = cache?.snapshot()
+  return { limit, inflight, queued, admitted, shed, cacheEntries: c?.entries ?? 0, cacheBytes: c?.bytes ?? 0 }
+}
+
+const noBusy = busyFigures([], undefined)
 
 /**
  * Per-request counters of the edge, kept as plain numbers the hot path increments and turned into
@@ -40,7 +88,10 @@ export class RequestStats {
   readonly errors = new Map<string, number>()
   readonly panicRequests = new Map<string, number>()
   readonly ejections = new Map<string, number>()
+  readonly degraded = new Map<string, number>()
   connections = 0
+  /** Workers' figures summed by `add` (the primary has no node of its own). */
+  #busy: BusyFigures = noBusy
 
   ejected(pool: string, reason: string): void {
     bump(this.ejections, `${pool}${SEP}${reason}`, 1)
@@ -56,9 +107,12 @@ export class RequestStats {
     for (const reason of r.retries) bump(this.retries, `${route}${SEP}${reason}`, 1)
     if (r.code !== undefined) bump(this.errors, `${route}${SEP}${r.code}`, 1)
     if (r.panic && r.pool !== undefined) bump(this.panicRequests, r.pool, 1)
+    if (r.cache !== undefined) bump(this.degraded, `${route}${SEP}${r.cache}${SEP}${r.staleReason ?? ''}`, 1)
+    else if (r.fallback) bump(this.degraded, `${route}${SEP}fallback${SEP}${r.code ?? ''}`, 1)
   }
 
-  snapshot(): StatsSnapshot {
+  /** `busy`: the serving process's own figures (`busyFigures(node…)`); absent, what `add` summed. */
+  snapshot(busy: BusyFigures = this.#busy): StatsSnapshot {
     const histograms = (map: Map<string, HistogramCounts>) =>
       Object.fromEntries([...map].map(([k, h]) => [k, h.snapshot()]))
     return {
@@ -70,7 +124,9 @@ export class RequestStats {
       errors: Object.fromEntries(this.errors),
       panicRequests: Object.fromEntries(this.panicRequests),
       ejections: Object.fromEntries(this.ejections),
+      degraded: Object.fromEntries(this.degraded),
       connections: this.connections,
+      busy,
     }
   }
 
@@ -85,9 +141,28 @@ export class RequestStats {
     sum(this.errors, other.errors)
     sum(this.panicRequests, other.panicRequests)
     sum(this.ejections, other.ejections)
+    sum(this.degraded, other.degraded)
+    this.#busy = addBusy(this.#busy, other.busy)
     for (const [k, h] of Object.entries(other.duration)) histogram(this.duration, k).add(h)
     for (const [k, h] of Object.entries(other.upstream)) histogram(this.upstream, k).add(h)
     this.connections += other.connections
+  }
+}
+
+function addBusy(a: BusyFigures, b: BusyFigures): BusyFigures {
+  const plus = (x: Readonly<Record<string, number>>, y: Readonly<Record<string, number>>) => {
+    const out: Record<string, number> = { ...x }
+    for (const [k, n] of Object.entries(y)) out[k] = (out[k] ?? 0) + n
+    return out
+  }
+  return {
+    limit: plus(a.limit, b.limit),
+    inflight: plus(a.inflight, b.inflight),
+    queued: plus(a.queued, b.queued),
+    admitted: plus(a.admitted, b.admitted),
+    shed: plus(a.shed, b.shed),
+    cacheEntries: a.cacheEntries + b.cacheEntries,
+    cacheBytes: a.cacheBytes + b.cacheBytes,
   }
 }
 

@@ -7,6 +7,7 @@ import { attemptOutcome, type AttemptResult } from '../eject/outcome.js'
 import { bodyReplayable, readRequestBody } from '../proxy/body.js'
 import { forward, type ForwardResult } from '../proxy/forward.js'
 import { upstreamRequestHeaders } from '../proxy/headers.js'
+import type { ResponseTap } from '../proxy/tap.js'
 import type { RetryBudget } from '../retry/budget.js'
 import type { RetryOptions } from '../retry/options.js'
 import { isIdempotent, shouldRetry, type GiveUpReason, type RetryReason } from '../retry/should-retry.js'
@@ -47,6 +48,13 @@ export interface AttemptsInput {
   readonly debug?: boolean | undefined
   /** The edge's `limits.maxBodyBytes`: a larger request body ends with `body-too-large` (413). */
   readonly maxBodyBytes?: number | undefined
+  /** Sees the relayed response (the cache's writer). */
+  readonly tap?: ResponseTap | undefined
+  /**
+   * Statuses never relayed, on any attempt, because the caller has something better (a usable stale
+   * copy): such a response is drained and the loop gives up with it as `lastOutcome: 'status'`.
+   */
+  readonly replaceStatus?: ((status: number) => boolean) | undefined
 }
 
 /** Why the loop gave up without a relayed response. */
@@ -175,6 +183,7 @@ export async function proxyAttempts(input: AttemptsInput): Promise<AttemptsResul
       lastEndpoint = endpointId
       const started = clock.now()
       const canRetryAfter = mayHold && attempts < retry.maxAttempts && started < deadline
+      const replace = input.replaceStatus
       candidate.outstanding++
       let result: ForwardResult
       try {
@@ -187,9 +196,15 @@ export async function proxyAttempts(input: AttemptsInput): Promise<AttemptsResul
           requestId,
           via,
           perTryTimeoutMs: Math.max(1, Math.min(route.timeouts.perTryMs, deadline - started)),
-          holdStatus: canRetryAfter ? isGatewayStatus : undefined,
+          holdStatus:
+            replace === undefined
+              ? canRetryAfter
+                ? isGatewayStatus
+                : undefined
+              : (status) => replace(status) || (canRetryAfter && isGatewayStatus(status)),
           debug: input.debug === true ? { endpoint: endpointId, attempts } : undefined,
           maxBodyBytes: input.maxBodyBytes,
+          tap: input.tap,
         })
       } finally {
         candidate.outstanding--

@@ -1,6 +1,11 @@
 import type { HttpBindings } from '@hono/node-server'
+import type { ShedReason } from '../admit/admission.js'
+import type { AttemptsResult } from '../attempts/proxy-attempts.js'
+import type { CachedCopy } from '../cache/entry.js'
+import type { ResponseTap } from '../proxy/tap.js'
 import type { RetryReason } from '../retry/should-retry.js'
 import type { RouteRuntime } from '../router/router.js'
+import type { RequestClass } from '../routes/route-schema.js'
 import type { EdgeErrorCode } from './respond.js'
 
 /** What the stages hand each other on the Hono context. */
@@ -9,7 +14,22 @@ export interface EdgeVariables {
   /** Epoch ms the request reached the chain: the overall deadline counts from here. */
   arrival: number
   route: RouteRuntime
+  /** The request's class (classify): the route's, or a lower one the client asked for. */
+  class: RequestClass
+  /** A stored copy past its freshness (cache): served if the upstream cannot answer. */
+  stale: CachedCopy | undefined
+  /** The cache's writer for this response, when it may be stored (cache). */
+  tap: ResponseTap | undefined
+  /** How long the request waited for admission (admit). */
+  queuedMs: number
+  /** Why admission refused it (admit). */
+  shed: ShedReason | undefined
+  /** How the retry loop ended (proxy): admission reads the upstream's latency from it. */
+  result: AttemptsResult | undefined
 }
+
+/** How the router answered a request it did not relay: a stored copy, the route's fallback, or a problem. */
+export type Degraded = 'stale' | 'fallback' | 'problem'
 
 /** The chain's Hono environment: Node's raw request and response (`incoming`, `outgoing`) as bindings. */
 export interface EdgeEnv {
@@ -43,4 +63,17 @@ export interface RequestRecord {
   readonly upstreamMs: number | undefined
   /** Whether the pool was in panic when the request was balanced. */
   readonly panic: boolean
+  /** `hit`: served fresh from the cache; `stale`: a stale copy stood in (see `staleReason`). */
+  readonly cache: 'hit' | 'stale' | undefined
+  /** Why a stale copy was served. */
+  readonly staleReason: StaleCause | undefined
+  /** The route's fallback answered. */
+  readonly fallback: boolean
+  /** Admission refused the request (it may still have got a stale copy or the fallback). */
+  readonly shed: ShedReason | undefined
+  /** Time spent waiting for admission. */
+  readonly queuedMs: number
 }
+
+/** Why a stale copy stood in: the request was shed, the upstream failed, or nothing could be tried. */
+export type StaleCause = 'shed' | 'error' | 'no-endpoint' | 'revalidate'

@@ -3,8 +3,12 @@ import { getRequestListener } from '@hono/node-server'
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
 import type { Clock, Rng } from '@nines/core'
 import { Hono } from 'hono'
+import type { ResponseCache } from '../cache/response-cache.js'
 import type { RouteRuntime } from '../router/router.js'
 import type { RouteTable } from '../routes/table.js'
+import { admitStage } from './admit-stage.js'
+import { cacheStage } from './cache-stage.js'
+import { classifyStage } from './classify-stage.js'
 import type { EdgeEnv, RequestRecord } from './context.js'
 import { proxyStage } from './proxy-stage.js'
 import { Recorder } from './recorder.js'
@@ -22,6 +26,8 @@ export interface EdgeAppOptions {
   readonly debug: () => boolean
   /** `limits.maxBodyBytes` of the instance. */
   readonly maxBodyBytes: () => number
+  /** The instance's response cache (`edge.cache`); undefined when off. */
+  readonly cache?: (() => ResponseCache | undefined) | undefined
   /** Every finished request (metrics, sampled access log). Keep it cheap: it runs per request. */
   readonly onRequest?: (record: RequestRecord) => void
   /** A bug in a stage: logged by the caller; the client gets a 500 with the request id. */
@@ -29,14 +35,22 @@ export interface EdgeAppOptions {
 }
 
 /**
- * The edge router as a chain of Hono middlewares: request context → route → (the busy hour's admit
- * and cache stages go here) → proxy. Each stage is a factory returning a named `(c, next)`.
+ * The edge router as a chain of Hono middlewares: request context → route → classify → cache → admit →
+ * proxy (the retry loop: balance → forward). The cache comes before admission so that a fresh copy never
+ * waits in a queue or counts against a pool's limit. Each stage is a factory returning a named `(c, next)`.
  */
 export function createEdgeApp(options: EdgeAppOptions): Hono<EdgeEnv> {
   const recorder = new Recorder(options.clock, options.onRequest)
+  const staged = { ...options, recorder }
   const app = new Hono<EdgeEnv>()
-  app.use(requestContext(options.clock), routeStage(options.table, recorder))
-  app.all('*', proxyStage({ ...options, recorder }))
+  app.use(
+    requestContext(options.clock),
+    routeStage(options.table, recorder),
+    classifyStage(options.trusted),
+    cacheStage({ ...staged, cache: options.cache ?? (() => undefined) }),
+    admitStage(staged),
+  )
+  app.all('*', proxyStage(staged))
   app.onError((error, c) => {
     const requestId = c.get('requestId') as string | undefined
     options.onError?.(error, requestId)

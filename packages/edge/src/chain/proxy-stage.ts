@@ -6,7 +6,8 @@ import { proxyAttempts } from '../attempts/proxy-attempts.js'
 import type { EdgeEnv } from './context.js'
 import { hashKeyOf } from './hash-key.js'
 import type { Recorder } from './recorder.js'
-import { giveUpCode, writeFallback, writeProblem } from './respond.js'
+import { degrade } from './degrade.js'
+import { giveUpCode, writeProblem } from './respond.js'
 
 const closeHeader = ['connection', 'close'] as const
 
@@ -24,6 +25,10 @@ export interface ProxyStageOptions {
   readonly recorder: Recorder
 }
 
+/** RFC 5861 §4: the statuses a stale-if-error copy may stand in for. */
+const isServerError = (status: number): boolean =>
+  status === 500 || status === 502 || status === 503 || status === 504
+
 /**
  * The last stage: the retry loop (balance → forward) streaming between Node's raw request and response
  * and undici, with no Web streams in the body path. What the loop could not serve becomes the route's
@@ -38,6 +43,7 @@ export function proxyStage(options: ProxyStageOptions): MiddlewareHandler<EdgeEn
     const { route } = runtime
     const requestId = c.get('requestId')
     const peer = req.socket.remoteAddress
+    const stale = c.get('stale')
     const result = await proxyAttempts({
       req,
       res,
@@ -53,21 +59,23 @@ export function proxyStage(options: ProxyStageOptions): MiddlewareHandler<EdgeEn
       hashKey: hashKeyOf(req.headers, route.balance.hashOn),
       debug: options.debug(),
       maxBodyBytes: options.maxBodyBytes(),
+      tap: c.get('tap'),
+      // With a stale copy that may stand in, an upstream's 5xx is not relayed: the copy is better.
+      replaceStatus: stale !== undefined && stale.usableStale('error') ? isServerError : undefined,
     })
+    c.set('result', result)
     if (result.served) {
       recorder.proxied(c, result, undefined, result.status)
     } else if (result.status === undefined) {
       recorder.proxied(c, result, undefined, 0) // the client left: nobody to answer
+    } else if (result.status === 413) {
+      // The rest of the body is not read: the connection cannot be reused.
+      writeProblem(res, 413, 'NINES_ERR_BODY_TOO_LARGE', requestId, undefined, closeHeader)
+      recorder.proxied(c, result, 'NINES_ERR_BODY_TOO_LARGE', 413)
     } else {
       const code = giveUpCode(result)
-      if (route.fallback !== undefined && result.status !== 413) {
-        writeFallback(res, route.fallback, code, requestId)
-        recorder.proxied(c, result, code, route.fallback.status)
-      } else {
-        // After a 413 the rest of the body is not read: the connection cannot be reused.
-        writeProblem(res, result.status, code, requestId, undefined, result.status === 413 ? closeHeader : [])
-        recorder.proxied(c, result, code, result.status)
-      }
+      const why = code === 'NINES_ERR_NO_ENDPOINT' ? 'no-endpoint' : 'error'
+      degrade(c, { why, status: result.status, code, result }, options)
     }
     return RESPONSE_ALREADY_SENT
   }

@@ -18,6 +18,7 @@ export type EdgeErrorCode =
   | 'NINES_ERR_DEADLINE'
   | 'NINES_ERR_RETRY_BUDGET'
   | 'NINES_ERR_BODY_TOO_LARGE'
+  | 'NINES_ERR_SHED'
   | 'NINES_ERR_INTERNAL'
 
 const bodies: Record<number, string> = {
@@ -85,13 +86,14 @@ export function writeFallback(
   fallback: Fallback,
   code: EdgeErrorCode,
   requestId: string,
+  extra: readonly string[] = [],
 ): void {
   if (res.headersSent || res.destroyed) return
   const headers: string[] = []
   for (const [name, value] of Object.entries(fallback.headers)) headers.push(name, value)
   if (!('content-type' in lower(fallback.headers))) headers.push('content-type', 'text/plain; charset=utf-8')
   headers.push('content-length', String(Buffer.byteLength(fallback.body)))
-  headers.push(errorCodeHeader, code, requestIdHeader, requestId)
+  headers.push(errorCodeHeader, code, requestIdHeader, requestId, ...extra)
   res.writeHead(fallback.status, headers)
   res.end(fallback.body)
 }

@@ -5,6 +5,7 @@ import type { AttemptResult } from '../eject/outcome.js'
 import { discardBody, type RequestBody } from './body.js'
 import { BodyLimiter } from './body-limit.js'
 import { clientResponseHeaders } from './headers.js'
+import type { ResponseTap } from './tap.js'
 
 /**
  * How one attempt ended: the `AttemptResult` ejection and retries take (`status`: a head arrived), the
@@ -72,6 +73,8 @@ export interface ForwardInput {
    * aborts the upstream request (`too-large`); the caller answers 413 unless `responseStarted`.
    */
   readonly maxBodyBytes?: number | undefined
+  /** Sees the relayed response (the cache's writer); not a held one. */
+  readonly tap?: ResponseTap | undefined
 }
 
 const eventStream = /\btext\/event-stream\b/i
@@ -112,9 +115,11 @@ class Attempt implements ForwardResult {
   #resume: (() => void) | undefined = undefined
   #relayTrailers = false
   #limiter: BodyLimiter | undefined = undefined
+  #tap: ResponseTap | undefined
 
   constructor(input: ForwardInput) {
     this.#input = input
+    this.#tap = input.tap
   }
 
   run(): Promise<ForwardResult> {
@@ -170,7 +175,7 @@ class Attempt implements ForwardResult {
     if (this.#settled) return
     const abort = this.#abort
     this.#finish(outcome)
-    if (this.responseStarted) this.#input.res.destroy()
+    if (this.responseStarted) this.#broken()
     abort?.(reason) // before the connection, `onConnect` aborts as soon as it is called
   }
 
@@ -236,11 +241,13 @@ class Attempt implements ForwardResult {
       res.writeHead(statusCode)
     }
     this.responseStarted = true
+    if (this.#tap !== undefined && !this.#tap.head(statusCode, rawHeaders)) this.#tap = undefined
     return true
   }
 
   onData(chunk: Buffer): boolean {
     if (this.held || this.#settled) return true
+    this.#tap?.data(chunk)
     const res = this.#input.res
     if (res.write(chunk)) return true
     res.once('drain', this.#onDrain)
@@ -258,6 +265,7 @@ class Attempt implements ForwardResult {
       }
       this.#input.res.end()
       this.complete = true
+      this.#tap?.end()
     }
     this.#finish('status')
   }
@@ -266,7 +274,13 @@ class Attempt implements ForwardResult {
     if (this.#settled) return
     const outcome = failureOf(error, this.#connected)
     this.#finish(outcome)
-    if (this.responseStarted) this.#input.res.destroy()
+    if (this.responseStarted) this.#broken()
+  }
+
+  /** The relayed response cannot be completed: the client's connection goes, and the tap keeps nothing. */
+  #broken(): void {
+    this.#input.res.destroy()
+    this.#tap?.abort()
   }
 }
 

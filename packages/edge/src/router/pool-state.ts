@@ -1,5 +1,7 @@
 import type { Clock, EffectiveState, Endpoint, OverrideState } from '@nines/core'
 import type { Dispatcher } from 'undici'
+import { Admission } from '../admit/admission.js'
+import type { AdmissionOptions } from '../admit/options.js'
 import type { Candidate, Member } from '../balance/types.js'
 import { Ejector, type AttemptObservation, type EjectionEvent } from '../eject/ejector.js'
 import type { EjectionOptionsInput } from '../eject/options.js'
@@ -20,12 +22,16 @@ export interface PoolStateOptions {
   readonly endpoints: readonly Endpoint[]
   readonly ejection?: EjectionOptionsInput | undefined
   readonly panic: PanicOptions
+  /** The pool's admission (`admissionSchema` output); off when absent or `enabled: false`. */
+  readonly admission?: AdmissionOptions | undefined
   readonly clock: Clock
   readonly upstream?: UpstreamPoolOptions | undefined
   readonly onEjection?: ((event: EjectionEvent) => void) | undefined
   readonly onObservation?: ((observation: AttemptObservation) => void) | undefined
   /** The pool entered or left panic. */
   readonly onPanic?: ((panic: boolean, healthy: number, eligible: number) => void) | undefined
+  /** The pool's admission limit changed (never per request). */
+  readonly onLimit?: ((limit: number) => void) | undefined
 }
 
 /** What a pool's members look like to its balancers after health, overrides, ejection and panic. */
@@ -63,6 +69,8 @@ export class PoolState {
   #health: HealthLookup
   /** Undici pools by endpoint id, for the retry loop. */
   readonly upstreams = new Map<string, Dispatcher>()
+  /** The pool's adaptive limit and class queues; undefined when admission is off. */
+  admission: Admission | undefined
 
   constructor(options: PoolStateOptions, health: HealthLookup) {
     this.name = options.name
@@ -80,7 +88,19 @@ export class PoolState {
       onObservation: options.onObservation,
     })
     this.#health = health
+    this.setAdmission(options.admission)
     this.setEndpoints(options.endpoints, options.panic)
+  }
+
+  /** Follows a reload: the limit, in-flight counts and waiters carry over; off sheds no one already queued. */
+  setAdmission(options: AdmissionOptions | undefined): void {
+    if (options === undefined || !options.enabled) {
+      this.admission = undefined // requests holding the old one's permits release into it harmlessly
+      return
+    }
+    if (this.admission === undefined) {
+      this.admission = new Admission(options, this.#options.clock, this.#options.onLimit)
+    } else this.admission.setOptions(options)
   }
 
   get view(): PoolView {
@@ -160,6 +180,7 @@ export class PoolState {
 
   async close(): Promise<void> {
     this.ejector.close()
+    this.admission?.close()
     this.#listeners.clear()
     await Promise.all([...this.#slots.values()].map((slot) => slot.upstream.close().catch(() => undefined)))
   }

@@ -1,6 +1,7 @@
 import type { Clock, Locality, Rng } from '@nines/core'
 import { toEndpoint, type EndpointConfig } from '@nines/health'
 import { createBalancer, type PoolBalancer } from '../balance/balancer.js'
+import type { AdmissionOptions } from '../admit/options.js'
 import type { AttemptsPool } from '../attempts/proxy-attempts.js'
 import type { AttemptObservation, EjectionEvent } from '../eject/ejector.js'
 import type { EjectionOptionsInput } from '../eject/options.js'
@@ -21,6 +22,7 @@ export interface RouterConfig {
         readonly endpoints: readonly EndpointConfig[]
         readonly ejection?: EjectionOptionsInput | undefined
         readonly panic: PanicOptions
+        readonly admission?: AdmissionOptions | undefined
       }
     >
   >
@@ -36,6 +38,8 @@ export interface RouterOptions {
   readonly onEjection?: ((event: EjectionEvent) => void) | undefined
   readonly onObservation?: ((observation: AttemptObservation) => void) | undefined
   readonly onPanic?: ((pool: string, panic: boolean, healthy: number, eligible: number) => void) | undefined
+  /** A pool's admission limit changed. */
+  readonly onLimit?: ((pool: string, limit: number) => void) | undefined
 }
 
 /** A route with everything a request to it needs, matched by the route table. */
@@ -80,8 +84,10 @@ export class Router {
       if (pool === undefined) continue
       const endpoints = pool.endpoints.map(toEndpoint)
       const state = this.#pools.get(name)
-      if (state) state.setEndpoints(endpoints, pool.panic)
-      else {
+      if (state) {
+        state.setEndpoints(endpoints, pool.panic)
+        state.setAdmission(pool.admission)
+      } else {
         this.#pools.set(
           name,
           new PoolState(
@@ -90,11 +96,13 @@ export class Router {
               endpoints,
               ejection: pool.ejection,
               panic: pool.panic,
+              admission: pool.admission,
               clock: o.clock,
               upstream: o.upstream,
               onEjection: o.onEjection,
               onObservation: o.onObservation,
               onPanic: (panic, healthy, eligible) => o.onPanic?.(name, panic, healthy, eligible),
+              onLimit: (limit) => o.onLimit?.(name, limit),
             },
             o.health,
           ),

@@ -22,6 +22,7 @@ describe('edgeInstanceSchema', () => {
       },
       trustedProxies: [],
       debugHeaders: false,
+      cache: { maxBytes: 67_108_864, maxEntryBytes: 1_048_576 },
       shutdownTimeoutMs: 10_000,
     })
   })

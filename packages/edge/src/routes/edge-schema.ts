@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { edgeCacheSchema } from '../cache/options.js'
 import { cidrSchema } from './cidr.js'
 import { hostPatternSchema } from './host.js'
 import { listenAddressSchema } from './listen-address.js'
@@ -107,6 +108,8 @@ export const edgeInstanceSchema = z
     trustedProxies: z.array(cidrSchema).default([]),
     /** Adds which endpoint served and how many attempts it took to responses; off: it tells clients topology. */
     debugHeaders: z.boolean().default(false),
+    /** The response cache shared by every route of this process, bounded in bytes (`edgeCacheSchema`). */
+    cache: edgeCacheSchema,
     /**
      * On SIGTERM, requests in flight get this long to finish after the listeners stop accepting; upgraded
      * connections (WebSocket) are closed at the end of it, then whatever is left is cut.

@@ -1,9 +1,10 @@
 import { z } from 'zod'
 import { balanceSchema } from '../balance/schema.js'
+import { routeCacheSchema } from '../cache/options.js'
 import { retrySchema } from '../retry/options.js'
 import { hostPatternSchema } from './host.js'
 
-/** A request's criticality: decides who is shed first in the busy hour (issue 10). */
+/** A request's criticality: decides who is shed first in the busy hour (`critical` last). */
 export const requestClassSchema = z.enum(['critical', 'normal', 'sheddable'])
 export type RequestClass = z.output<typeof requestClassSchema>
 
@@ -50,7 +51,7 @@ const headerName = z
   .regex(/^[!#$%&'*+.^_`|~0-9a-z-]+$/i, 'expected a header name such as cache-control')
 const headerValue = z.string().regex(/^[^\r\n\0]*$/, 'expected a header value without CR, LF or NUL')
 
-/** The response sent when nothing can serve the route (after stale copies, issue 10). */
+/** The response sent when nothing can serve the route and no stale copy may stand in. */
 export const fallbackSchema = z
   .strictObject({
     status: z.number().int().min(200).max(599).default(503),
@@ -89,6 +90,8 @@ export const routeSchema = z
     retry: retrySchema.prefault({}),
     /** How requests spread over the pool's endpoints (`balanceSchema`, the Balancers section of the README). */
     balance: balanceSchema.prefault({}),
+    /** Stored copies of its responses (RFC 9111) and when a stale one may stand in (`routeCacheSchema`). */
+    cache: routeCacheSchema,
     fallback: fallbackSchema.optional(),
   })
   // Every later stage reads `name` without a fallback of its own.

@@ -1,0 +1,117 @@
+import { ManualClock } from '@nines/core'
+import { describe, expect, it } from 'vitest'
+import { GradientLimit } from './gradient-limit.js'
+import { admissionLimitSchema } from './options.js'
+
+const SAMPLES_PER_WINDOW = 20
+
+function setup(options = {}) {
+  const clock = new ManualClock()
+  const changes: number[] = []
+  const limit = new GradientLimit(admissionLimitSchema.parse(options), clock, (l) => changes.push(l))
+  /**
+   * Runs `windows` windows of samples. A window is recomputed when the first sample of the next one
+   * arrives, so the last window of a run is counted by the next run (or `flush`).
+   */
+  const run = (
+    windows: number,
+    rttMs: number,
+    load: 'at-limit' | number = 'at-limit',
+    dropped = false,
+  ): number => {
+    for (let w = 0; w < windows; w++) {
+      for (let i = 0; i < SAMPLES_PER_WINDOW; i++) {
+        const inflight = load === 'at-limit' ? limit.limit : load
+        limit.update({ rttMs, inflight, dropped: dropped && i === 0 })
+      }
+      clock.advance(100)
+    }
+    return limit.estimate
+  }
+  return { clock, limit, changes, run }
+}
+
+describe('GradientLimit', () => {
+  it('starts at initial and grows by a share of √limit per window while latency holds at the limit', () => {
+    const { limit, run } = setup()
+    expect(limit.limit).toBe(20)
+    run(1, 10)
+    expect(run(1, 10)).toBeCloseTo(20 + 0.2 * Math.sqrt(20), 9)
+    expect(run(20, 10)).toBeGreaterThan(30)
+  })
+
+  it('shrinks when the RTT rises from 10 ms to 50 ms with the pool at its limit', () => {
+    const { limit, run } = setup()
+    run(10, 10)
+    const before = run(1, 50)
+    const after = run(5, 50)
+    expect(after).toBeLessThan(before * 0.8)
+    expect(limit.limit).toBeLessThan(Math.floor(before))
+  })
+
+  it('cuts the limit by 10 % after a window with a drop, whatever the latency', () => {
+    const { run } = setup()
+    run(1, 10, 'at-limit', true)
+    expect(run(1, 10)).toBeCloseTo(18, 9)
+    const before = run(1, 10, 'at-limit', true) // its first sample closed the window without a drop
+    expect(run(1, 10)).toBeCloseTo(before * 0.9, 9)
+  })
+
+  it.each([
+    { rttMs: 10, label: 'steady latency' },
+    { rttMs: 80, label: 'high latency' },
+  ])('does not move while app-limited (max in flight below half the limit), $label', ({ rttMs }) => {
+    const { run, changes } = setup()
+    run(1, 10, 9)
+    expect(run(30, rttMs, 9)).toBe(20)
+    expect(changes).toEqual([])
+  })
+
+  it('grows back after latency returns to normal with load at the limit', () => {
+    const { run } = setup()
+    const healthy = run(20, 10)
+    const shrunk = run(20, 50)
+    expect(shrunk).toBeLessThan(healthy)
+    const windowsToRecover = (() => {
+      for (let w = 1; w <= 100; w++) if (run(1, 10) >= healthy) return w
+      return Infinity
+    })()
+    expect(windowsToRecover).toBeLessThanOrEqual(60) // 6 s at 100 ms windows
+  })
+
+  it('stays within min and max', () => {
+    const low = setup({ min: 15 })
+    for (let i = 0; i < 10; i++) low.run(1, 10, 'at-limit', true)
+    expect(low.limit.estimate).toBe(15)
+    const high = setup({ max: 22 })
+    expect(high.run(50, 10)).toBe(22)
+  })
+
+  it('reports only integer changes, never per sample', () => {
+    const { run, changes, limit } = setup()
+    run(40, 10)
+    run(20, 60)
+    expect(changes.length).toBeGreaterThan(3)
+    expect(changes.length).toBeLessThan(60)
+    for (let i = 1; i < changes.length; i++) expect(changes[i]).not.toBe(changes[i - 1])
+    expect(changes.at(-1)).toBe(limit.limit)
+  })
+
+  it('uses sample time only: arms no timer, and an idle pool keeps its limit', () => {
+    const { clock, limit, run } = setup()
+    run(3, 10)
+    const kept = limit.estimate
+    clock.advance(60_000)
+    expect(limit.estimate).toBe(kept)
+    expect(clock.pendingTimers).toBe(0)
+  })
+
+  it('keeps its estimate on setOptions, clamped to the new bounds', () => {
+    const { limit, changes } = setup({ initial: 50 })
+    limit.setOptions(admissionLimitSchema.parse({ initial: 20, max: 30 }))
+    expect(limit.limit).toBe(30)
+    expect(changes).toEqual([30])
+    limit.setOptions(admissionLimitSchema.parse({ max: 100 }))
+    expect(limit.limit).toBe(30)
+  })
+})
