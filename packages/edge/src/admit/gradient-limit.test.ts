@@ -79,6 +79,41 @@ describe('GradientLimit', () => {
     expect(windowsToRecover).toBeLessThanOrEqual(60) // 6 s at 100 ms windows
   })
 
+  it("settles near the pool's capacity under a standing overload instead of drifting up with its queue", () => {
+    // A pool with 16 slots of 40 ms: beyond 16 in flight, requests queue there and the RTT grows with the limit.
+    const { limit, run } = setup()
+    const estimates: number[] = []
+    for (let w = 0; w < 600; w++) estimates.push(run(1, 40 * Math.max(1, limit.limit / 16)))
+    const settled = estimates.slice(-100)
+    // It started over capacity (20 > 16), so its first baseline had a queue in it; the probes found 40 ms.
+    expect(limit.baselineMs).toBe(40)
+    expect(Math.max(...settled)).toBeLessThanOrEqual(32) // RTT at most 2× unloaded
+    expect(Math.min(...settled)).toBeGreaterThanOrEqual(16)
+  })
+
+  it('takes a pool that got slower for good as its new baseline once the limit is at min, and grows again', () => {
+    const { limit, run } = setup({ min: 4 })
+    run(20, 10)
+    run(60, 100) // ten times slower whatever the load: a slower release, not a queue
+    expect(limit.baselineMs).toBe(100)
+    const atNewBaseline = limit.estimate
+    expect(run(30, 100)).toBeGreaterThan(atNewBaseline + 4)
+  })
+
+  it('halves the limit while it measures the baseline again, then restores it', () => {
+    const { limit, run } = setup({ probeIntervalMs: 1000 })
+    run(12, 10)
+    expect(limit.probing).toBe(true)
+    expect(limit.limit).toBe(Math.floor(limit.estimate / 2))
+    const estimate = limit.estimate
+    run(1, 10, 5) // in flight fell to the halved limit: the next whole window measures the baseline
+    run(1, 8, 5)
+    run(1, 10)
+    expect(limit.probing).toBe(false)
+    expect(limit.baselineMs).toBe(8)
+    expect(limit.estimate).toBeGreaterThanOrEqual(estimate)
+  })
+
   it('stays within min and max', () => {
     const low = setup({ min: 15 })
     for (let i = 0; i < 10; i++) low.run(1, 10, 'at-limit', true)

@@ -11,26 +11,36 @@ export interface LimitSample {
   readonly dropped: boolean
 }
 
-/** The long-term RTT averages about this many samples (Gradient2's long window). */
-const LONG_WINDOW = 600
-/** Samples averaged plainly before the long-term average switches to exponential. */
-const WARMUP = 10
 /** One window with a drop cuts the limit by this factor (multiplicative decrease, unsmoothed). */
 const DROP_FACTOR = 0.9
 /** The gradient never halves the limit at once: one slow window is often an outlier. */
 const MIN_GRADIENT = 0.5
+/** A window with fewer samples than this says too little to lower the baseline. */
+const MIN_BASELINE_SAMPLES = 5
+/** A probe halves the limit: enough to empty a standing queue at the pool, far from Envoy's pin at 3. */
+const PROBE_SHARE = 0.5
+/** A probe whose queue never drains gives up after this many windows and keeps the baseline. */
+const PROBE_MAX_WINDOWS = 20
 
 /**
  * The concurrency limit of one pool, in the Gradient2 family (Netflix concurrency-limits): compares the
- * short-term RTT (the mean of one window) with the long-term RTT (an average of ~600 samples) and shrinks
- * the limit when the pool answers slower than `tolerance` times its usual. It grows by √limit per window
- * while latency holds, which leaves room for a small queue at the pool.
+ * window's RTT (the mean of its samples) with the pool's baseline RTT and shrinks the limit when the pool
+ * answers slower than `tolerance` times its baseline. It grows by √limit per window while latency holds,
+ * which leaves room for a small queue at the pool.
+ *
+ * The baseline is the lowest window RTT seen, not Gradient2's long-term average: under a standing
+ * overload every window carries the pool's own queue, an average follows it up, and the limit drifts up
+ * with it (the overload bench showed 10× the pool's slots in flight). The lowest window cannot drift up.
+ * It is measured again every `probeIntervalMs` while the pool is busy: the limit is halved until a whole
+ * window ran under it, and that window's RTT, without the queue the router had been keeping at the pool,
+ * is the new baseline, higher or lower. Envoy's adaptive concurrency pins the limit at 3 for its probe
+ * and sheds good traffic every time (Envoy #46532, #18152); halving it for a few hundred ms every 10 s
+ * costs a few percent of one window's capacity, and critical keeps its share of the halved limit. Between
+ * probes, a pool that is still too slow with the limit at `min` makes its latency the baseline at once:
+ * the router then sends as little as it ever will, so the slowness is the pool's own.
  *
  * The limit is recomputed once per `windowMs` of sample time, never per request and never by a timer:
- * an idle pool keeps its limit. There is deliberately no minRTT probe that pins concurrency low to measure
- * the unloaded RTT (Envoy's adaptive concurrency filter does, and sheds good traffic every probe: Envoy
- * #46532, #18152); the long-term average is the baseline instead, and it follows a pool that got slower
- * for good.
+ * an idle pool keeps its limit.
  */
 export class GradientLimit {
   #options: AdmissionLimitOptions
@@ -38,8 +48,10 @@ export class GradientLimit {
   readonly #onChange: ((limit: number) => void) | undefined
   /** Kept as a float: growth by a fraction of √limit per window would be lost to rounding. */
   #estimate: number
-  #longRtt = 0
-  #longSamples = 0
+  #baseline = 0
+  #nextProbeAt: number | undefined
+  /** While probing: the halved limit, and whether a window has already run under it. */
+  #probe: { readonly cap: number; settled: boolean; windows: number } | undefined
   #windowStart: number | undefined
   #windowRttSum = 0
   #windowSamples = 0
@@ -54,9 +66,15 @@ export class GradientLimit {
     this.#estimate = options.initial
   }
 
-  /** Requests admitted at once: the integer part of the estimate. */
+  /** Requests admitted at once: the integer part of the estimate (halved while probing). */
   get limit(): number {
-    return Math.floor(this.#estimate)
+    const limit = Math.floor(this.#estimate)
+    return this.#probe === undefined ? limit : Math.min(limit, this.#probe.cap)
+  }
+
+  /** Whether the baseline is being measured again (the limit is halved meanwhile). */
+  get probing(): boolean {
+    return this.#probe !== undefined
   }
 
   /** The estimate behind `limit`, for metrics and tests. */
@@ -64,23 +82,22 @@ export class GradientLimit {
     return this.#estimate
   }
 
-  /** The long-term RTT, the baseline the windows are compared with (0 before the first sample). */
-  get longRttMs(): number {
-    return this.#longRtt
+  /** The baseline RTT the windows are compared with (0 before the first window). */
+  get baselineMs(): number {
+    return this.#baseline
   }
 
   update(sample: LimitSample): void {
     const now = this.#clock.now()
     if (this.#windowStart === undefined) this.#windowStart = now
     else if (now - this.#windowStart >= this.#options.windowMs && this.#windowSamples > 0) {
-      this.#closeWindow()
+      this.#closeWindow(now)
       this.#windowStart = now
     }
     this.#windowRttSum += sample.rttMs
     this.#windowSamples++
     this.#windowMaxInflight = Math.max(this.#windowMaxInflight, sample.inflight)
     if (sample.dropped) this.#windowDropped = true
-    this.#addLong(sample.rttMs)
   }
 
   /** A reload: the estimate is kept, clamped to the new bounds. */
@@ -89,32 +106,57 @@ export class GradientLimit {
     this.#set(this.#estimate)
   }
 
-  #addLong(rttMs: number): void {
-    this.#longSamples++
-    if (this.#longSamples <= WARMUP) this.#longRtt += (rttMs - this.#longRtt) / this.#longSamples
-    else this.#longRtt += ((rttMs - this.#longRtt) * 2) / (LONG_WINDOW + 1)
-  }
-
-  #closeWindow(): void {
+  #closeWindow(now: number): void {
     const shortRtt = this.#windowRttSum / this.#windowSamples
-    const { tolerance, smoothing } = this.#options
+    const { tolerance, smoothing, min, probeIntervalMs } = this.#options
     const limit = this.#estimate
-    // After a long stretch of high latency the average lags far behind a pool that recovered; pull it
-    // down faster than the average would, so the gradient is 1 again and the limit grows back soon.
-    if (shortRtt > 0 && this.#longRtt / shortRtt > 2) this.#longRtt *= 0.9
-    if (this.#windowDropped) this.#set(limit * DROP_FACTOR)
-    else if (this.#windowMaxInflight >= limit / 2) {
-      // Below half the limit the pool is app-limited: its latency says nothing about a higher limit, and a
-      // limit nobody uses must not grow (it would let a burst through unchecked).
-      const gradient =
-        shortRtt > 0 ? Math.max(MIN_GRADIENT, Math.min(1, (tolerance * this.#longRtt) / shortRtt)) : 1
-      const target = limit * gradient + Math.sqrt(limit)
-      this.#set(limit * (1 - smoothing) + target * smoothing)
+    const used = this.#windowMaxInflight >= limit / 2
+    this.#nextProbeAt ??= now + probeIntervalMs
+    if (this.#probe !== undefined) this.#probeWindow(shortRtt, now)
+    else {
+      if (this.#baseline === 0 || (this.#windowSamples >= MIN_BASELINE_SAMPLES && shortRtt < this.#baseline))
+        this.#baseline = shortRtt
+      else if (used && Math.floor(limit) <= min && shortRtt > tolerance * this.#baseline)
+        this.#baseline = shortRtt
+      if (this.#windowDropped) this.#set(limit * DROP_FACTOR)
+      else if (used) {
+        // Below half the limit the pool is app-limited: its latency says nothing about a higher limit, and
+        // a limit nobody uses must not grow (it would let a burst through unchecked).
+        const gradient =
+          shortRtt > 0 ? Math.max(MIN_GRADIENT, Math.min(1, (tolerance * this.#baseline) / shortRtt)) : 1
+        const target = limit * gradient + Math.sqrt(limit)
+        this.#set(limit * (1 - smoothing) + target * smoothing)
+      }
+      if (probeIntervalMs > 0 && used && now >= this.#nextProbeAt) {
+        this.#probe = {
+          cap: Math.max(min, Math.floor(this.#estimate * PROBE_SHARE)),
+          settled: false,
+          windows: 0,
+        }
+      }
     }
     this.#windowRttSum = 0
     this.#windowSamples = 0
     this.#windowMaxInflight = 0
     this.#windowDropped = false
+  }
+
+  /**
+   * A window of a probe: once the requests in flight have fallen to the halved limit, the next whole
+   * window ran without the queue, and its RTT is the baseline. The estimate does not move meanwhile.
+   */
+  #probeWindow(shortRtt: number, now: number): void {
+    const probe = this.#probe!
+    probe.windows++
+    if (probe.settled) this.#baseline = shortRtt
+    else if (this.#windowMaxInflight <= probe.cap) {
+      probe.settled = true
+      return
+    }
+    if (probe.settled || probe.windows >= PROBE_MAX_WINDOWS) {
+      this.#probe = undefined
+      this.#nextProbeAt = now + this.#options.probeIntervalMs
+    }
   }
 
   #set(estimate: number): void {

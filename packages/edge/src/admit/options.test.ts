@@ -5,7 +5,15 @@ describe('admissionSchema', () => {
   it('fills every default from nothing', () => {
     expect(admissionSchema.parse({})).toEqual({
       enabled: true,
-      limit: { initial: 20, min: 4, max: 1000, tolerance: 1.5, smoothing: 0.2, windowMs: 100 },
+      limit: {
+        initial: 20,
+        min: 4,
+        max: 1000,
+        tolerance: 1.5,
+        smoothing: 0.2,
+        windowMs: 100,
+        probeIntervalMs: 10_000,
+      },
       shares: { critical: 0.5, normal: 0.3 },
       queue: { maxLength: 100, targetMs: 5, intervalMs: 100 },
     })

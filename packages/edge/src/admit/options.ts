@@ -11,12 +11,17 @@ export const admissionLimitSchema = z
     /** The floor: even a pool in trouble keeps this many requests in flight, so it can show it recovered. */
     min: z.number().int().min(1).max(100_000).default(4),
     max: z.number().int().min(1).max(100_000).default(1000),
-    /** How much slower than its long-term average the pool may answer before the limit shrinks (1.5 = 50 %). */
+    /** How much slower than its baseline the pool may answer before the limit shrinks (1.5 = 50 %). */
     tolerance: z.number().min(1).max(10).default(1.5),
     /** The weight of each new estimate against the current limit; small values move the limit slowly. */
     smoothing: z.number().gt(0, 'expected more than 0').max(1).default(0.2),
     /** The limit is recomputed once per window, from the samples of that window. */
     windowMs: z.number().int().min(1).max(60_000).default(100),
+    /**
+     * How often a busy pool's baseline RTT is measured again, by halving the limit until one window ran
+     * under the halved limit (a few hundred ms); 0 never (the baseline then only falls, or rises at `min`).
+     */
+    probeIntervalMs: z.number().int().min(0).max(3_600_000).default(10_000),
   })
   .superRefine((limit, ctx) => {
     if (limit.min > limit.max) {
