@@ -17,10 +17,6 @@ const DROP_FACTOR = 0.9
 const MIN_GRADIENT = 0.5
 /** A window with fewer samples than this says too little to lower the baseline. */
 const MIN_BASELINE_SAMPLES = 5
-/** A probe halves the limit: enough to empty a standing queue at the pool, far from Envoy's pin at 3. */
-const PROBE_SHARE = 0.5
-/** A probe whose queue never drains gives up after this many windows and keeps the baseline. */
-const PROBE_MAX_WINDOWS = 20
 
 /**
  * The concurrency limit of one pool, in the Gradient2 family (Netflix concurrency-limits): compares the
@@ -31,13 +27,13 @@ const PROBE_MAX_WINDOWS = 20
  * The baseline is the lowest window RTT seen, not Gradient2's long-term average: under a standing
  * overload every window carries the pool's own queue, an average follows it up, and the limit drifts up
  * with it (the overload bench showed 10× the pool's slots in flight). The lowest window cannot drift up.
- * It is measured again every `probeIntervalMs` while the pool is busy: the limit is halved until a whole
- * window ran under it, and that window's RTT, without the queue the router had been keeping at the pool,
- * is the new baseline, higher or lower. Envoy's adaptive concurrency pins the limit at 3 for its probe
- * and sheds good traffic every time (Envoy #46532, #18152); halving it for a few hundred ms every 10 s
- * costs a few percent of one window's capacity, and critical keeps its share of the halved limit. Between
- * probes, a pool that is still too slow with the limit at `min` makes its latency the baseline at once:
- * the router then sends as little as it ever will, so the slowness is the pool's own.
+ * It rises only when the limit is at `min` and the pool is still slower than `tolerance` allows: the
+ * router then sends as little as it ever will, so the slowness is the pool's own (a slower release, a
+ * heavier mix), and that latency becomes the baseline. There is no probe that lowers the limit to
+ * measure the unloaded RTT: Envoy's pins it at 3 and sheds good traffic every time (Envoy #46532, #18152),
+ * and a halving probe tried here shed critical requests at 3× capacity. The price: a router started in
+ * the middle of an overload takes its first window's RTT, queue included, as the baseline until load
+ * falls below capacity once.
  *
  * The limit is recomputed once per `windowMs` of sample time, never per request and never by a timer:
  * an idle pool keeps its limit.
@@ -49,9 +45,6 @@ export class GradientLimit {
   /** Kept as a float: growth by a fraction of √limit per window would be lost to rounding. */
   #estimate: number
   #baseline = 0
-  #nextProbeAt: number | undefined
-  /** While probing: the halved limit, and whether a window has already run under it. */
-  #probe: { readonly cap: number; settled: boolean; windows: number } | undefined
   #windowStart: number | undefined
   #windowRttSum = 0
   #windowSamples = 0
@@ -66,15 +59,9 @@ export class GradientLimit {
     this.#estimate = options.initial
   }
 
-  /** Requests admitted at once: the integer part of the estimate (halved while probing). */
+  /** Requests admitted at once: the integer part of the estimate. */
   get limit(): number {
-    const limit = Math.floor(this.#estimate)
-    return this.#probe === undefined ? limit : Math.min(limit, this.#probe.cap)
-  }
-
-  /** Whether the baseline is being measured again (the limit is halved meanwhile). */
-  get probing(): boolean {
-    return this.#probe !== undefined
+    return Math.floor(this.#estimate)
   }
 
   /** The estimate behind `limit`, for metrics and tests. */
@@ -91,7 +78,7 @@ export class GradientLimit {
     const now = this.#clock.now()
     if (this.#windowStart === undefined) this.#windowStart = now
     else if (now - this.#windowStart >= this.#options.windowMs && this.#windowSamples > 0) {
-      this.#closeWindow(now)
+      this.#closeWindow()
       this.#windowStart = now
     }
     this.#windowRttSum += sample.rttMs
@@ -106,57 +93,28 @@ export class GradientLimit {
     this.#set(this.#estimate)
   }
 
-  #closeWindow(now: number): void {
+  #closeWindow(): void {
     const shortRtt = this.#windowRttSum / this.#windowSamples
-    const { tolerance, smoothing, min, probeIntervalMs } = this.#options
+    const { tolerance, smoothing, min } = this.#options
     const limit = this.#estimate
     const used = this.#windowMaxInflight >= limit / 2
-    this.#nextProbeAt ??= now + probeIntervalMs
-    if (this.#probe !== undefined) this.#probeWindow(shortRtt, now)
-    else {
-      if (this.#baseline === 0 || (this.#windowSamples >= MIN_BASELINE_SAMPLES && shortRtt < this.#baseline))
-        this.#baseline = shortRtt
-      else if (used && Math.floor(limit) <= min && shortRtt > tolerance * this.#baseline)
-        this.#baseline = shortRtt
-      if (this.#windowDropped) this.#set(limit * DROP_FACTOR)
-      else if (used) {
-        // Below half the limit the pool is app-limited: its latency says nothing about a higher limit, and
-        // a limit nobody uses must not grow (it would let a burst through unchecked).
-        const gradient =
-          shortRtt > 0 ? Math.max(MIN_GRADIENT, Math.min(1, (tolerance * this.#baseline) / shortRtt)) : 1
-        const target = limit * gradient + Math.sqrt(limit)
-        this.#set(limit * (1 - smoothing) + target * smoothing)
-      }
-      if (probeIntervalMs > 0 && used && now >= this.#nextProbeAt) {
-        this.#probe = {
-          cap: Math.max(min, Math.floor(this.#estimate * PROBE_SHARE)),
-          settled: false,
-          windows: 0,
-        }
-      }
+    if (this.#baseline === 0 || (this.#windowSamples >= MIN_BASELINE_SAMPLES && shortRtt < this.#baseline))
+      this.#baseline = shortRtt
+    else if (used && Math.floor(limit) <= min && shortRtt > tolerance * this.#baseline)
+      this.#baseline = shortRtt
+    if (this.#windowDropped) this.#set(limit * DROP_FACTOR)
+    else if (used) {
+      // Below half the limit the pool is app-limited: its latency says nothing about a higher limit, and a
+      // limit nobody uses must not grow (it would let a burst through unchecked).
+      const gradient =
+        shortRtt > 0 ? Math.max(MIN_GRADIENT, Math.min(1, (tolerance * this.#baseline) / shortRtt)) : 1
+      const target = limit * gradient + Math.sqrt(limit)
+      this.#set(limit * (1 - smoothing) + target * smoothing)
     }
     this.#windowRttSum = 0
     this.#windowSamples = 0
     this.#windowMaxInflight = 0
     this.#windowDropped = false
-  }
-
-  /**
-   * A window of a probe: once the requests in flight have fallen to the halved limit, the next whole
-   * window ran without the queue, and its RTT is the baseline. The estimate does not move meanwhile.
-   */
-  #probeWindow(shortRtt: number, now: number): void {
-    const probe = this.#probe!
-    probe.windows++
-    if (probe.settled) this.#baseline = shortRtt
-    else if (this.#windowMaxInflight <= probe.cap) {
-      probe.settled = true
-      return
-    }
-    if (probe.settled || probe.windows >= PROBE_MAX_WINDOWS) {
-      this.#probe = undefined
-      this.#nextProbeAt = now + this.#options.probeIntervalMs
-    }
   }
 
   #set(estimate: number): void {

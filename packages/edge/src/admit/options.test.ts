@@ -12,7 +12,6 @@ describe('admissionSchema', () => {
         tolerance: 1.5,
         smoothing: 0.2,
         windowMs: 100,
-        probeIntervalMs: 10_000,
       },
       shares: { critical: 0.5, normal: 0.3 },
       queue: { maxLength: 100, targetMs: 5, intervalMs: 100 },

@@ -17,11 +17,6 @@ export const admissionLimitSchema = z
     smoothing: z.number().gt(0, 'expected more than 0').max(1).default(0.2),
     /** The limit is recomputed once per window, from the samples of that window. */
     windowMs: z.number().int().min(1).max(60_000).default(100),
-    /**
-     * How often a busy pool's baseline RTT is measured again, by halving the limit until one window ran
-     * under the halved limit (a few hundred ms); 0 never (the baseline then only falls, or rises at `min`).
-     */
-    probeIntervalMs: z.number().int().min(0).max(3_600_000).default(10_000),
   })
   .superRefine((limit, ctx) => {
     if (limit.min > limit.max) {
