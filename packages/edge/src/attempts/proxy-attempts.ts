@@ -144,7 +144,8 @@ export async function proxyAttempts(input: AttemptsInput): Promise<AttemptsResul
     requestId,
     via,
   })
-  const body = await readRequestBody(req, retry.replayBodyLimitBytes, input.maxBodyBytes)
+  const read = readRequestBody(req, retry.replayBodyLimitBytes, input.maxBodyBytes)
+  const body = read instanceof Promise ? await read : read // no body: no promise turn
   if (body.kind === 'client-closed') return clientClosed(0, undefined, retries)
   if (body.kind === 'too-large') return tooLarge(0, undefined, retries)
   const replayable = bodyReplayable(body)
