@@ -6,7 +6,6 @@ import {
   Tunnels,
   compileCidrs,
   createEdgeApp,
-  edgeRequestListener,
   openListeners,
   ResponseCache,
   upgradeStage,
@@ -19,6 +18,7 @@ import {
   type RequestRecord,
 } from '@nines/edge'
 import type { Logger } from '@nines/ops'
+import { fastEdgeListener } from './listener.js'
 import type { RequestStats } from './stats.js'
 
 export interface EdgeNodeOptions {
@@ -152,10 +152,10 @@ export class EdgeNode {
       onError: (error, requestId) =>
         this.#logger.error({ err: error, requestId }, 'request failed in a stage'),
     })
-    const listener = edgeRequestListener(app)
+    const listener = fastEdgeListener(app)
     const open = openListeners({
       edge: this.#edge(this.#config),
-      onRequest: (req, res) => void listener(req, res),
+      onRequest: listener,
       onUpgrade: upgradeStage({
         clock: this.#options.clock,
         table,

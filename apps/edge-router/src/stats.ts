@@ -97,9 +97,12 @@ export class RequestStats {
     bump(this.ejections, `${pool}${SEP}${reason}`, 1)
   }
 
+  /** route → class → endpoint → status → the `requests` key, so a request builds no key string. */
+  readonly #requestKeys = new Map<string, Map<string, Map<string, Map<number, string>>>>()
+
   record(r: RequestRecord): void {
     const route = r.route ?? ''
-    bump(this.requests, `${route}${SEP}${r.class ?? ''}${SEP}${r.status}${SEP}${r.endpoint ?? ''}`, 1)
+    bump(this.requests, this.#requestKey(route, r.class ?? '', r.endpoint ?? '', r.status), 1)
     histogram(this.duration, route).observe(r.durationMs / 1000)
     if (r.upstreamMs !== undefined && r.endpoint !== undefined)
       histogram(this.upstream, r.endpoint).observe(r.upstreamMs / 1000)
@@ -109,6 +112,19 @@ export class RequestStats {
     if (r.panic && r.pool !== undefined) bump(this.panicRequests, r.pool, 1)
     if (r.cache !== undefined) bump(this.degraded, `${route}${SEP}${r.cache}${SEP}${r.staleReason ?? ''}`, 1)
     else if (r.fallback) bump(this.degraded, `${route}${SEP}fallback${SEP}${r.code ?? ''}`, 1)
+  }
+
+  #requestKey(route: string, cls: string, endpoint: string, status: number): string {
+    let byClass = this.#requestKeys.get(route)
+    if (byClass === undefined) this.#requestKeys.set(route, (byClass = new Map()))
+    let byEndpoint = byClass.get(cls)
+    if (byEndpoint === undefined) byClass.set(cls, (byEndpoint = new Map()))
+    let byStatus = byEndpoint.get(endpoint)
+    if (byStatus === undefined) byEndpoint.set(endpoint, (byStatus = new Map()))
+    let key = byStatus.get(status)
+    if (key === undefined)
+      byStatus.set(status, (key = `${route}${SEP}${cls}${SEP}${status}${SEP}${endpoint}`))
+    return key
   }
 
   /** `busy`: the serving process's own figures (`busyFigures(node…)`); absent, what `add` summed. */

@@ -152,16 +152,19 @@ export async function proxyAttempts(input: AttemptsInput): Promise<AttemptsResul
     requestId,
     via,
   })
-  const body = await readRequestBody(req, retry.replayBodyLimitBytes, input.maxBodyBytes)
+  const read = readRequestBody(req, retry.replayBodyLimitBytes, input.maxBodyBytes)
+  const body = read instanceof Promise ? await read : read // no body: no promise turn
   if (body.kind === 'client-closed') return clientClosed(0, undefined, retries)
   if (body.kind === 'too-large') return tooLarge(0, undefined, retries)
   const replayable = bodyReplayable(body)
   // A held status can be retried only if the request is idempotent and its body can be sent again.
   const mayHold = idempotent && replayable
 
-  const tried = new Set<string>()
-  const triedStacks = new Set<string>()
-  const pick = { key: input.hashKey, exclude: tried, avoidStacks: triedStacks }
+  // What earlier attempts picked, excluded from the next pick: made on a second pick, which most requests never need.
+  const pick: { key: string | undefined; exclude?: Set<string>; avoidStacks?: Set<string> } = {
+    key: input.hashKey,
+  }
+  let picked: { readonly id: string; readonly labels: { readonly stack?: string } } | undefined
 
   pool.budget.requestStarted()
   let heldBudget = false // a budget place held by the retry about to run
@@ -170,12 +173,14 @@ export async function proxyAttempts(input: AttemptsInput): Promise<AttemptsResul
   let lastEndpoint: string | undefined
   try {
     for (;;) {
+      if (picked !== undefined) {
+        ;(pick.exclude ??= new Set()).add(picked.id)
+        if (picked.labels.stack !== undefined) (pick.avoidStacks ??= new Set()).add(picked.labels.stack)
+      }
       const candidate = pool.balancer.pick(pick)
       if (candidate === undefined) return gaveUp('no-endpoint')
-      const endpointId = candidate.endpoint.id
-      tried.add(endpointId)
-      const stack = candidate.endpoint.labels.stack
-      if (stack !== undefined) triedStacks.add(stack)
+      picked = candidate.endpoint
+      const endpointId = picked.id
       const upstream = pool.upstreams.get(endpointId)
       if (upstream === undefined) continue
 

@@ -1,12 +1,23 @@
 /** A peer address as forwarding headers carry it: IPv4-mapped IPv6 (`::ffff:10.1.2.3`) as the IPv4 address. */
 export function clientAddress(address: string): string {
-  return address.length > 7 && /^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(address) ? address.slice(7) : address
+  return address.length > 7 &&
+    address.charCodeAt(0) === 58 && // ':'
+    /^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(address)
+    ? address.slice(7)
+    : address
 }
 
 const token = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 
+// The last host and its form: a router mostly sees the same few Host values, one after another.
+let lastHost: string | undefined
+let lastQuoted = ''
+
 function quoteIfNeeded(value: string): string {
-  return token.test(value) ? value : `"${value.replace(/["\\]/g, '\\$&')}"`
+  if (value === lastHost) return lastQuoted
+  lastQuoted = token.test(value) ? value : `"${value.replace(/["\\]/g, '\\$&')}"`
+  lastHost = value
+  return lastQuoted
 }
 
 /**

@@ -23,6 +23,8 @@ export function isHopByHop(lowerName: string): boolean {
  * name no header; undefined when there are none, so the common case allocates nothing.
  */
 export function connectionListed(value: string, into?: string[]): string[] | undefined {
+  // What nearly every peer sends, answered without splitting.
+  if (value === 'keep-alive' || value === 'close' || value === 'Keep-Alive' || value === 'Close') return into
   let list = into
   for (const part of value.split(',')) {
     const name = part.trim().toLowerCase()
