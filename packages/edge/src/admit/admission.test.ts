@@ -141,7 +141,7 @@ describe('Admission', () => {
     })
 
     it('switches to targetMs once the queue has stood for intervalMs, and back once it empties', async () => {
-      const { permit, wait, clock } = setup()
+      const { permit, wait, clock } = setup({ queue: { targetMs: 5 } })
       const held: Permit[] = []
       for (let i = 0; i < 20; i++) held.push(permit('normal'))
       const first = wait('sheddable') // t=0: the queue is not empty from here on

@@ -15,6 +15,12 @@ export interface LimitSample {
 const DROP_FACTOR = 0.9
 /** The gradient never halves the limit at once: one slow window is often an outlier. */
 const MIN_GRADIENT = 0.5
+/**
+ * Latency the limit always tolerates on top of `tolerance × baseline`. A pool that answers in 0.3 ms
+ * would otherwise count 1 ms of the router's own event-loop delay as a threefold slowdown and shrink
+ * its limit for nothing; for a pool answering in tens of ms it changes little.
+ */
+const SLACK_MS = 2
 /** A window with fewer samples than this says too little to lower the baseline. */
 const MIN_BASELINE_SAMPLES = 5
 
@@ -107,7 +113,9 @@ export class GradientLimit {
       // Below half the limit the pool is app-limited: its latency says nothing about a higher limit, and a
       // limit nobody uses must not grow (it would let a burst through unchecked).
       const gradient =
-        shortRtt > 0 ? Math.max(MIN_GRADIENT, Math.min(1, (tolerance * this.#baseline) / shortRtt)) : 1
+        shortRtt > 0
+          ? Math.max(MIN_GRADIENT, Math.min(1, (tolerance * this.#baseline + SLACK_MS) / shortRtt))
+          : 1
       const target = limit * gradient + Math.sqrt(limit)
       this.#set(limit * (1 - smoothing) + target * smoothing)
     }

@@ -14,7 +14,7 @@ describe('admissionSchema', () => {
         windowMs: 100,
       },
       shares: { critical: 0.5, normal: 0.3 },
-      queue: { maxLength: 100, targetMs: 5, intervalMs: 100 },
+      queue: { maxLength: 100, targetMs: 20, intervalMs: 100 },
     })
   })
 

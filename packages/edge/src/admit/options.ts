@@ -53,7 +53,7 @@ export const admissionQueueSchema = z
     /** Waiters per class; 0 sheds at once whatever does not fit. */
     maxLength: z.number().int().min(0).max(100_000).default(100),
     /** The longest wait once a queue has been standing (not empty) for `intervalMs`. */
-    targetMs: z.number().int().min(0).max(60_000).default(5),
+    targetMs: z.number().int().min(0).max(60_000).default(20),
     /** The longest wait while the queue empties now and then: a burst is smoothed, a standing queue is not. */
     intervalMs: z.number().int().min(1).max(60_000).default(100),
   })
