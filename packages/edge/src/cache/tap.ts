@@ -159,6 +159,17 @@ export class Tap implements ResponseTap {
       }
     }
     const ctx = this.#ctx
+    // The common case of an API: no explicit freshness, so a copy is only ever a stale one; the one stored
+    // under a second ago is as good, and the policy need not even be built (see below).
+    if (!this.#refresh && res['cache-control'] === undefined && res.expires === undefined) {
+      const stored = ctx.peek(this.#key)
+      if (
+        stored !== undefined &&
+        ctx.clock.now() - stored.storedAt < restoreAfterMs &&
+        sameVariant(stored, this.#reqHeaders)
+      )
+        return false
+    }
     let vary: string[] | undefined
     const reqView: Record<string, string> = { host: this.#host }
     if (res.vary !== undefined) {
