@@ -1,0 +1,450 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import {
+  busyDeployment,
+  capacity,
+  classMix,
+  examples,
+  fresh,
+  get,
+  metrics,
+  openLoad,
+  servesAll,
+  shedOrStale,
+  sleep,
+  slotUpstreams,
+  SlotUpstream,
+  summarize,
+  type BusyPool,
+  type LoadRun,
+  type Outcome,
+  type Shot,
+  type Summary,
+} from './busy.js'
+import { adminJson, metric, type EdgeStatus } from './edge.js'
+import { freePort, startEdge, waitFor, type RunningEdge } from './harness.js'
+
+// The busy hour through the built nines-edge, against upstreams of known capacity (slot upstreams in their
+// own processes: N slots of fixed timer time, a FIFO beyond, so capacity does not depend on the CPU) and an
+// open-loop class mix (critical 20 %, normal 50 %, sheddable 30 %, seeded). Every fault staged here ends,
+// and each scenario asserts the way back.
+
+const classes = ['critical', 'normal', 'sheddable'] as const
+
+/** What a run looked like, printed so a failure (or a pass) can be read without running it again. */
+function report(title: string, run: LoadRun, labels: readonly string[], fallbackBody?: string): void {
+  const rows = Object.fromEntries(labels.map((l) => [l, summarize(run.outcomes, l, fallbackBody)]))
+  const round = (v: number) => Math.round(v * 10) / 10
+  const text = Object.entries(rows).map(
+    ([l, s]) =>
+      `${l}: n=${s.n} fresh=${s.fresh} shed=${s.shed} stale=${s.stale} fallback=${s.fallback} other=${JSON.stringify(s.other)} p50=${round(s.p50)} p99=${round(s.p99)} max=${round(s.max)}`,
+  )
+  console.log(
+    `[busy] ${title} (sent ${run.sent}, generator max lag ${round(run.maxLagMs)} ms, max queued in client ${run.maxQueued})\n  ${text.join('\n  ')}`,
+  )
+}
+
+describe('nines-edge in the busy hour: a pool of known capacity overloaded three times over', () => {
+  // 3 upstreams × 4 slots × (1000 / 100 ms) = 120 requests per second: 3× is 360, modest for a shared
+  // machine of two cores (the generator, the edge and the upstreams share them).
+  let upstreams: SlotUpstream[] = []
+  let edge: RunningEdge | undefined
+
+  beforeAll(async () => {
+    upstreams = await slotUpstreams(91, 3, { slots: 4, serviceMs: 100 })
+  })
+  afterAll(async () => {
+    await Promise.all(upstreams.map((u) => u.stop()))
+  })
+  afterEach(async () => {
+    await edge?.stop()
+    edge = undefined
+  })
+
+  /** One route per class on pool `app`, deadline 1 s (one try: a timed-out try is not retried). */
+  const startBusyEdge = async (admission: Record<string, unknown>): Promise<RunningEdge> => {
+    const pools: Record<string, BusyPool> = { app: { endpoints: upstreams, extra: { admission } } }
+    const routes = classes.map((cls) => ({
+      name: cls,
+      pathPrefix: `/${cls}`,
+      pool: 'app',
+      class: cls,
+      timeouts: { perTryMs: 1000, overallMs: 1000 },
+    }))
+    edge = await startEdge((ports) => busyDeployment(ports, pools, routes))
+    await servesAll(
+      edge.url,
+      '/critical/warm-up',
+      upstreams.map((u) => u.name),
+    )
+    // A second of light load first, unasserted: a cold process (JIT, connections) is not the busy hour.
+    await openLoad(edge.url, { ratePerSec: 30, durationMs: 1000, pick: classMix(), seed: 99 }).done
+    return edge
+  }
+
+  it('at 3× capacity critical keeps ≥ 99.9 % and sheddable is shed or stale; at 0.5× every class succeeds and the limit grows back', async () => {
+    const edge = await startBusyEdge({ enabled: true })
+    const rate = capacity(upstreams)
+    expect(rate).toBe(120)
+
+    const overload = openLoad(edge.url, { ratePerSec: 3 * rate, durationMs: 5000, pick: classMix(), seed: 1 })
+    await sleep(4000)
+    const limitInOverload = await metric(edge, metrics.limit, { pool: 'app' })
+    const queuedInOverload = await metric(edge, metrics.queued, { pool: 'app' })
+    const over = await overload.done
+    const shedSheddable = await metric(edge, metrics.shed, { pool: 'app', class: 'sheddable' })
+    report('3× capacity, admission on', over, classes)
+
+    const calmLoad = openLoad(edge.url, { ratePerSec: rate / 2, durationMs: 5000, pick: classMix(), seed: 2 })
+    await sleep(4500)
+    const limitInCalm = await metric(edge, metrics.limit, { pool: 'app' })
+    const calm = await calmLoad.done
+    report('0.5× capacity after it', calm, classes)
+    console.log(
+      `[busy] limit in overload ${limitInOverload} (queued ${queuedInOverload}), at 0.5× ${limitInCalm}; shed sheddable ${shedSheddable}`,
+    )
+
+    // Overload: critical is served, sheddable pays.
+    const critical = summarize(over.outcomes, 'critical')
+    expect(critical.n).toBeGreaterThan(300)
+    expect(
+      critical.success,
+      JSON.stringify(examples(over.outcomes, (o) => o.label === 'critical' && !fresh(o))),
+    ).toBeGreaterThanOrEqual(0.999)
+    const sheddable = over.outcomes.filter((o) => o.label === 'sheddable')
+    const degraded = sheddable.filter(shedOrStale).length / sheddable.length
+    expect(degraded, 'share of sheddable shed or served stale').toBeGreaterThanOrEqual(0.5)
+    // A shed answer says when to come back.
+    const shed = over.outcomes.filter((o) => o.status === 503 && o.error === 'NINES_ERR_SHED')
+    expect(shed.length).toBeGreaterThan(0)
+    expect(shed.filter((o) => o.retryAfter !== '1')).toEqual([])
+    expect(shedSheddable).toBeGreaterThan(0)
+    expect(limitInOverload).toBeGreaterThan(0)
+
+    // The way back: at half the capacity nobody is shed, and the limit has grown again.
+    for (const cls of classes) {
+      const s = summarize(calm.outcomes, cls)
+      expect(
+        s.success,
+        `${cls} at 0.5×: ${JSON.stringify(examples(calm.outcomes, (o) => o.label === cls && !fresh(o)))}`,
+      ).toBeGreaterThanOrEqual(0.999)
+    }
+    expect(limitInCalm).toBeGreaterThan(limitInOverload)
+    // And idle, nothing is left in flight or queued.
+    await waitFor(
+      async () =>
+        (await metric(edge, metrics.inflight, { pool: 'app' })) === 0 &&
+        (await metric(edge, metrics.queued, { pool: 'app' })) === 0,
+      5000,
+    )
+  })
+
+  it('a shed request for a path with a stored copy gets the copy: 200, x-nines-cache: stale; reason=shed', async () => {
+    const edge = await startBusyEdge({ enabled: true })
+    const page = '/sheddable/page'
+    const hits = async () => (await Promise.all(upstreams.map((u) => u.count(page)))).reduce((a, b) => a + b)
+
+    // No cache headers: stored as a stale copy only, never served fresh (both GETs reach an upstream).
+    const before = await hits()
+    const first = await get(edge.url, page)
+    const second = await get(edge.url, page)
+    expect([first.status, second.status]).toEqual([200, 200])
+    expect(second.header('x-nines-cache') ?? 'none').not.toBe('hit')
+    expect(await hits()).toBe(before + 2)
+    expect(second.body).not.toBe(first.body)
+
+    // Overload, every sheddable request on the primed page.
+    const pick = classMix(undefined, (label, i) =>
+      label === 'sheddable' ? page : `/${label}/item-${i % 50}`,
+    )
+    const overload = openLoad(edge.url, {
+      ratePerSec: 3 * capacity(upstreams),
+      durationMs: 4000,
+      pick,
+      seed: 3,
+    })
+    const run = await overload.done
+    const hitsInOverload = (await hits()) - before - 2
+    report('3× capacity, sheddable on one primed page', run, classes)
+
+    const onPage = run.outcomes.filter((o) => o.path === page)
+    const shedStale = onPage.filter((o) => o.cache === 'stale; reason=shed')
+    // Every body a copy could have been taken from: the two primes and every fresh answer since.
+    const bodies = new Set([first.body, second.body, ...onPage.filter(fresh).map((o) => o.body)])
+    console.log(
+      `[busy] ${onPage.length} on ${page}: ${shedStale.length} stale (shed), ${hitsInOverload} upstream`,
+    )
+    // None of them is refused: a shed one gets the copy.
+    expect(examples(onPage, (o) => o.status !== 200)).toEqual([])
+    expect(shedStale.length / onPage.length).toBeGreaterThanOrEqual(0.5)
+    expect(shedStale.filter((o) => !bodies.has(o.body))).toEqual([])
+    expect(JSON.parse(shedStale[0]!.body)).toMatchObject({ path: page })
+    // A stale answer never reached an upstream.
+    expect(hitsInOverload).toBeLessThanOrEqual(onPage.length - shedStale.length)
+    expect(await metric(edge, metrics.stale, { reason: 'shed' })).toBeGreaterThan(0)
+
+    // The way back: idle again, the page comes from an upstream.
+    await waitFor(async () => (await metric(edge, metrics.inflight, { pool: 'app' })) === 0, 5000)
+    const after = await hits()
+    const healed = await get(edge.url, page)
+    expect(healed.status).toBe(200)
+    expect(healed.header('x-nines-cache') ?? 'none').not.toMatch(/^stale/)
+    expect(await hits()).toBe(after + 1)
+  })
+
+  it('the baseline: without admission the same overload takes critical down with everyone; it heals', async () => {
+    const edge = await startBusyEdge({ enabled: false })
+    const rate = capacity(upstreams)
+    const over = await openLoad(edge.url, {
+      ratePerSec: 3 * rate,
+      durationMs: 4000,
+      pick: classMix(),
+      seed: 1,
+    }).done
+    report('3× capacity, admission off', over, classes)
+    const critical = summarize(over.outcomes, 'critical')
+    // Well below 99.9 %: the upstreams' queue grows past every deadline, for every class alike.
+    expect(critical.success).toBeLessThan(0.99)
+
+    // The way back: the upstreams' queues drain, nothing stays ejected, and half the capacity is served.
+    await waitFor(
+      async () => (await Promise.all(upstreams.map((u) => u.stats()))).every((s) => s.queued === 0),
+      10_000,
+    )
+    await waitFor(async () => {
+      const status = await adminJson<EdgeStatus>(edge, '/status')
+      return status.pools.every((p) =>
+        p.endpoints.every((e) => e.serving === 'up' && e.ejectedUntil === null),
+      )
+    }, 20_000)
+    const calm = await openLoad(edge.url, {
+      ratePerSec: rate / 2,
+      durationMs: 3000,
+      pick: classMix(),
+      seed: 2,
+    }).done
+    report('0.5× capacity after it, admission off', calm, classes)
+    for (const cls of classes) expect(summarize(calm.outcomes, cls).success).toBeGreaterThanOrEqual(0.999)
+  })
+})
+
+describe('nines-edge in the busy hour: a single CMS beside a pool of three', () => {
+  const fallbackBody = 'content unavailable'
+  let app: SlotUpstream[] = []
+  let cms: SlotUpstream | undefined
+  let edge: RunningEdge | undefined
+
+  beforeAll(async () => {
+    app = await slotUpstreams(92, 3, { slots: 16, serviceMs: 10 })
+    const address = '127.0.92.21'
+    cms = new SlotUpstream({ name: 'cms', address, port: await freePort(address), slots: 8, serviceMs: 10 })
+    await cms.start()
+  })
+  afterAll(async () => {
+    await Promise.all([...app, cms].map((u) => u?.stop()))
+  })
+  beforeEach(async () => {
+    await Promise.all([...app, cms!].map((u) => u.ensureServing()))
+  })
+  afterEach(async () => {
+    await edge?.stop()
+    edge = undefined
+  })
+
+  /** `/app` on the three, `/cms` on the one with a fallback; deadline of `/cms` 1 s (two tries of 500 ms). */
+  const startCmsEdge = async (): Promise<RunningEdge> => {
+    const pools: Record<string, BusyPool> = { app: { endpoints: app }, cms: { endpoints: [cms!] } }
+    const routes = [
+      { name: 'app', pathPrefix: '/app', pool: 'app', timeouts: { perTryMs: 1000, overallMs: 2000 } },
+      {
+        name: 'cms',
+        pathPrefix: '/cms',
+        pool: 'cms',
+        timeouts: { perTryMs: 500, overallMs: 1000 },
+        fallback: { status: 200, headers: { 'content-type': 'text/plain' }, body: fallbackBody },
+      },
+    ]
+    edge = await startEdge((ports) => busyDeployment(ports, pools, routes))
+    await servesAll(
+      edge.url,
+      '/app/warm-up',
+      app.map((u) => u.name),
+    )
+    await servesAll(edge.url, '/cms/warm-up', ['cms'])
+    // A second of light load on /app first, unasserted: a cold process is not what is compared.
+    const warm = (i: number): Shot => ({ label: 'app', path: `/app/item-${i % 50}` })
+    await openLoad(edge.url, { ratePerSec: 50, durationMs: 1000, pick: warm, seed: 98 }).done
+    return edge
+  }
+
+  /** `/app` 80 %, the primed CMS page 10 %, a CMS page never asked before 10 % (unique per phase). */
+  const cmsMix =
+    (phase: string) =>
+    (i: number, random: () => number): Shot => {
+      const r = random()
+      if (r < 0.8) return { label: 'app', path: `/app/item-${i % 50}` }
+      if (r < 0.9) return { label: 'primed', path: '/cms/primed' }
+      return { label: 'other', path: `/cms/other-${phase}-${i}` }
+    }
+
+  /** Primes `/cms/primed` and measures `/app` at light load with the CMS healthy; the bodies it got. */
+  const baseline = async (edge: RunningEdge) => {
+    const primed = await get(edge.url, '/cms/primed')
+    expect(primed.status).toBe(200)
+    const run = await openLoad(edge.url, { ratePerSec: 100, durationMs: 3000, pick: cmsMix('base'), seed: 5 })
+      .done
+    report('CMS healthy', run, ['app', 'primed', 'other'], fallbackBody)
+    expect(run.outcomes.filter((o) => !fresh(o))).toEqual([])
+    const bodies = new Set([
+      primed.body,
+      ...run.outcomes.filter((o) => o.path === '/cms/primed').map((o) => o.body),
+    ])
+    return { app: summarize(run.outcomes, 'app'), bodies }
+  }
+
+  /** The degrade while the CMS is out: `/app` as before, the primed page stale, others the fallback. */
+  const expectDegraded = (
+    run: LoadRun,
+    base: Summary,
+    bodies: Set<string>,
+    staleReason: RegExp,
+    boundMs: number,
+  ) => {
+    const appNow = summarize(run.outcomes, 'app')
+    const bad = (label: string, ok: (o: Outcome) => boolean) =>
+      examples(run.outcomes, (o) => o.label === label && !ok(o))
+    expect(bad('app', fresh)).toEqual([])
+    expect(appNow.p50, `app p50 ${appNow.p50} vs ${base.p50} before`).toBeLessThanOrEqual(2 * base.p50 + 20)
+    expect(appNow.p99, `app p99 ${appNow.p99} vs ${base.p99} before`).toBeLessThanOrEqual(2 * base.p99 + 20)
+    expect(
+      bad('primed', (o) => o.status === 200 && staleReason.test(o.cache ?? '') && bodies.has(o.body)),
+    ).toEqual([])
+    expect(bad('other', (o) => o.status === 200 && o.body === fallbackBody)).toEqual([])
+    // Bounded by the route's deadline (1 s), with room for a busy machine.
+    expect(bad('primed', (o) => o.ms <= boundMs)).toEqual([])
+    expect(bad('other', (o) => o.ms <= boundMs)).toEqual([])
+    expect(summarize(run.outcomes, 'primed').n).toBeGreaterThan(10)
+    expect(summarize(run.outcomes, 'other').n).toBeGreaterThan(10)
+  }
+
+  /** The way back: the CMS answers `/cms/primed` itself again, and a page that got the fallback too. */
+  const expectBack = async (edge: RunningEdge, run: LoadRun) => {
+    await waitFor(
+      async () => {
+        const answer = await get(edge.url, '/cms/primed')
+        return answer.status === 200 && !/^stale/.test(answer.header('x-nines-cache') ?? '')
+      },
+      15_000,
+      100,
+    )
+    const other = run.outcomes.find((o) => o.label === 'other')!.path
+    const answer = await get(edge.url, other)
+    expect(answer.status).toBe(200)
+    expect(JSON.parse(answer.body)).toMatchObject({ name: 'cms', path: other })
+  }
+
+  it('the CMS killed: its primed page is a stale copy, another page the fallback, /app as before; restarted, it serves', async () => {
+    const edge = await startCmsEdge()
+    const base = await baseline(edge)
+
+    await cms!.kill()
+    const run = await openLoad(edge.url, { ratePerSec: 100, durationMs: 3000, pick: cmsMix('kill'), seed: 6 })
+      .done
+    report('CMS killed', run, ['app', 'primed', 'other'], fallbackBody)
+    expectDegraded(run, base.app, base.bodies, /^stale; reason=(error|no-endpoint)$/, 1500)
+    expect(await metric(edge, metrics.stale, { route: 'cms' })).toBeGreaterThan(0)
+
+    await cms!.start()
+    await expectBack(edge, run)
+  })
+
+  it('the CMS hangs: the same degrade within the deadline, /app as before; set=ok, it serves', async () => {
+    const edge = await startCmsEdge()
+    const base = await baseline(edge)
+
+    await cms!.mode('hang')
+    try {
+      const run = await openLoad(edge.url, {
+        ratePerSec: 100,
+        durationMs: 4000,
+        pick: cmsMix('hang'),
+        seed: 7,
+      }).done
+      report('CMS hangs', run, ['app', 'primed', 'other'], fallbackBody)
+      // Hung requests hold the CMS pool's admission places until their deadline, so some later ones are
+      // shed: a stale copy for a shed request is the same degrade.
+      expectDegraded(run, base.app, base.bodies, /^stale; reason=(error|no-endpoint|shed)$/, 1500)
+      await cms!.mode('ok')
+      await expectBack(edge, run)
+    } finally {
+      await cms!.mode('ok')
+    }
+  })
+
+  it('private, Set-Cookie and Authorization answers are never served from the cache; max-age ones are', async () => {
+    const edge = await startCmsEdge()
+    const paths = {
+      private: '/cms/private/x', // Cache-Control: private, max-age=60
+      cookie: '/cms/cookie/x', // Cache-Control: max-age=60 and Set-Cookie
+      fresh: '/cms/fresh/x', // Cache-Control: max-age=60
+    }
+    const auth = { authorization: 'Bearer e2e-token' }
+    const seen: Record<string, string[]> = {}
+    for (const [name, path] of Object.entries(paths)) {
+      for (let i = 0; i < 2; i++) {
+        const answer = await get(edge.url, path)
+        expect(answer.status).toBe(200)
+        ;(seen[name] ??= []).push(answer.body)
+        if (name === 'fresh' && i === 1) {
+          expect(answer.header('x-nines-cache')).toBe('hit')
+          expect(Number(answer.header('age'))).toBeGreaterThanOrEqual(0)
+          expect(answer.body).toBe(seen[name]![0])
+        } else {
+          expect(answer.header('x-nines-cache') ?? 'none').not.toBe('hit')
+        }
+      }
+    }
+    // With Authorization on the request (allowAuthorization: false), a max-age answer is not shared.
+    for (let i = 0; i < 2; i++) {
+      const answer = await get(edge.url, '/cms/fresh/auth', { headers: auth })
+      expect(answer.status).toBe(200)
+      ;(seen['auth'] ??= []).push(answer.body)
+    }
+    expect({
+      private: await cms!.count(paths.private),
+      cookie: await cms!.count(paths.cookie),
+      fresh: await cms!.count(paths.fresh),
+      auth: await cms!.count('/cms/fresh/auth'),
+    }).toEqual({ private: 2, cookie: 2, fresh: 1, auth: 2 })
+
+    // The CMS stopped: never an earlier private or Set-Cookie body; the fallback instead.
+    await cms!.kill()
+    try {
+      for (const name of ['private', 'cookie'] as const) {
+        for (let i = 0; i < 3; i++) {
+          const answer = await get(edge.url, paths[name])
+          expect(seen[name]).not.toContain(answer.body)
+          expect({ status: answer.status, body: answer.body }).toEqual({ status: 200, body: fallbackBody })
+        }
+      }
+      const withAuth = await get(edge.url, '/cms/fresh/auth', { headers: auth })
+      expect(seen['auth']).not.toContain(withAuth.body)
+      // A fresh copy is still fresh (60 s): served without the CMS.
+      const fresh = await get(edge.url, paths.fresh)
+      expect(fresh.header('x-nines-cache')).toBe('hit')
+      expect(fresh.body).toBe(seen['fresh']![0])
+    } finally {
+      await cms!.start()
+    }
+
+    // The way back: the private page comes from the CMS again.
+    await waitFor(
+      async () => {
+        const answer = await get(edge.url, paths.private)
+        return answer.status === 200 && answer.body !== fallbackBody
+      },
+      15_000,
+      100,
+    )
+    expect(await cms!.count(paths.private)).toBeGreaterThanOrEqual(1)
+  })
+})
