@@ -55,6 +55,9 @@ describe('nines-edge in the busy hour: a pool of known capacity overloaded three
   afterAll(async () => {
     await Promise.all(upstreams.map((u) => u.stop()))
   })
+  beforeEach(async () => {
+    await Promise.all(upstreams.map((u) => u.ensureServing()))
+  })
   afterEach(async () => {
     await edge?.stop()
     edge = undefined
@@ -85,12 +88,17 @@ describe('nines-edge in the busy hour: a pool of known capacity overloaded three
     const edge = await startBusyEdge({ enabled: true })
     const rate = capacity(upstreams)
     expect(rate).toBe(120)
+    const served = async () =>
+      (await Promise.all(upstreams.map((u) => u.stats()))).reduce((n, s) => n + s.served, 0)
 
+    const limitBefore = await metric(edge, metrics.limit, { pool: 'app' })
+    const servedBefore = await served()
     const overload = openLoad(edge.url, { ratePerSec: 3 * rate, durationMs: 5000, pick: classMix(), seed: 1 })
     await sleep(4000)
     const limitInOverload = await metric(edge, metrics.limit, { pool: 'app' })
     const queuedInOverload = await metric(edge, metrics.queued, { pool: 'app' })
     const over = await overload.done
+    const goodput = (await served()) - servedBefore
     const shedSheddable = await metric(edge, metrics.shed, { pool: 'app', class: 'sheddable' })
     report('3× capacity, admission on', over, classes)
 
@@ -100,7 +108,7 @@ describe('nines-edge in the busy hour: a pool of known capacity overloaded three
     const calm = await calmLoad.done
     report('0.5× capacity after it', calm, classes)
     console.log(
-      `[busy] limit in overload ${limitInOverload} (queued ${queuedInOverload}), at 0.5× ${limitInCalm}; shed sheddable ${shedSheddable}`,
+      `[busy] limit before ${limitBefore}, in overload ${limitInOverload} (queued ${queuedInOverload}), at 0.5× ${limitInCalm}; shed sheddable ${shedSheddable}; upstreams served ${goodput} in the 5 s of overload`,
     )
 
     // Overload: critical is served, sheddable pays.
