@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url'
 import { Pool, request } from 'undici'
 import { fastHttpCheck } from './deployment.js'
 import { host } from './edge.js'
-import { freePort, waitFor } from './harness.js'
+import { freePort, waitFor, type RunningEdge } from './harness.js'
 
 const slotMain = fileURLToPath(new URL('./slot-upstream.mjs', import.meta.url))
 
@@ -150,6 +150,7 @@ export function busyDeployment(
   pools: Record<string, BusyPool>,
   routes: readonly Record<string, unknown>[],
   edge: Record<string, unknown> = {},
+  logLevel = 'info',
 ): object {
   return {
     instances: {
@@ -164,7 +165,7 @@ export function busyDeployment(
         stateDir: join(ports.dir, 'edge'),
       },
     },
-    log: { level: 'info' },
+    log: { level: logLevel },
     health: { firstRoundCapMs: 5000 },
     pools: Object.fromEntries(
       Object.entries(pools).map(([name, pool]) => [
@@ -456,6 +457,25 @@ export async function servesAll(url: string, path: string, names: readonly strin
     20_000,
     20,
   )
+}
+
+/**
+ * The pool's admission limit as the edge last logged it (`admission limit changed`, debug level), or
+ * undefined before it first changed from `initial`.
+ */
+export function loggedLimit(edge: RunningEdge, pool: string): number | undefined {
+  for (let i = edge.logs.length - 1; i >= 0; i--) {
+    const line = edge.logs[i]!
+    if (line.msg === 'admission limit changed' && line.pool === pool) return line.limit as number
+  }
+  return undefined
+}
+
+/** Whether the edge's `/metrics` has any sample of `name`. */
+export async function exported(edge: RunningEdge, name: string): Promise<boolean> {
+  const response = await fetch(`${edge.adminUrl}/metrics`, { signal: AbortSignal.timeout(5000) })
+  const text = await response.text()
+  return text.split('\n').some((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `))
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))

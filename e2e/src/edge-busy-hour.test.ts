@@ -4,6 +4,8 @@ import {
   capacity,
   classMix,
   examples,
+  exported,
+  loggedLimit,
   fresh,
   get,
   metrics,
@@ -73,7 +75,7 @@ describe('nines-edge in the busy hour: a pool of known capacity overloaded three
       class: cls,
       timeouts: { perTryMs: 1000, overallMs: 1000 },
     }))
-    edge = await startEdge((ports) => busyDeployment(ports, pools, routes))
+    edge = await startEdge((ports) => busyDeployment(ports, pools, routes, {}, 'debug'))
     await servesAll(
       edge.url,
       '/critical/warm-up',
@@ -90,60 +92,67 @@ describe('nines-edge in the busy hour: a pool of known capacity overloaded three
     expect(rate).toBe(120)
     const served = async () =>
       (await Promise.all(upstreams.map((u) => u.stats()))).reduce((n, s) => n + s.served, 0)
+    // The limit as the edge logs it at debug level (the spec's nines_edge_admission_limit gauge is not
+    // exported by the merged code: checked at the end); the initial limit (20) until it first changes.
+    const limit = () => loggedLimit(edge, 'app') ?? 20
 
-    const limitBefore = await metric(edge, metrics.limit, { pool: 'app' })
+    const limitBefore = limit()
     const servedBefore = await served()
+    // The edge's event-loop delay since the last scrape (read here to start from now): a starved edge
+    // on a shared machine tells in it.
+    await metric(edge, 'nodejs_eventloop_lag_max_seconds')
     const overload = openLoad(edge.url, { ratePerSec: 3 * rate, durationMs: 5000, pick: classMix(), seed: 1 })
     await sleep(4000)
-    const limitInOverload = await metric(edge, metrics.limit, { pool: 'app' })
-    const queuedInOverload = await metric(edge, metrics.queued, { pool: 'app' })
+    const limitInOverload = limit()
     const over = await overload.done
+    const edgeLagMs = (await metric(edge, 'nodejs_eventloop_lag_max_seconds')) * 1000
     const goodput = (await served()) - servedBefore
-    const shedSheddable = await metric(edge, metrics.shed, { pool: 'app', class: 'sheddable' })
     report('3× capacity, admission on', over, classes)
 
     const calmLoad = openLoad(edge.url, { ratePerSec: rate / 2, durationMs: 5000, pick: classMix(), seed: 2 })
     await sleep(4500)
-    const limitInCalm = await metric(edge, metrics.limit, { pool: 'app' })
+    const limitInCalm = limit()
     const calm = await calmLoad.done
     report('0.5× capacity after it', calm, classes)
+    const limits = edge.logs.filter((l) => l.msg === 'admission limit changed').map((l) => l.limit)
     console.log(
-      `[busy] limit before ${limitBefore}, in overload ${limitInOverload} (queued ${queuedInOverload}), at 0.5× ${limitInCalm}; shed sheddable ${shedSheddable}; upstreams served ${goodput} in the 5 s of overload`,
+      `[busy] limit before ${limitBefore}, at 4 s of overload ${limitInOverload}, at 4.5 s of 0.5× ${limitInCalm}; upstreams served ${goodput} in the 5 s of overload; edge event-loop delay max ${edgeLagMs.toFixed(0)} ms; every limit logged: ${JSON.stringify(limits)}`,
     )
 
-    // Overload: critical is served, sheddable pays.
-    const critical = summarize(over.outcomes, 'critical')
-    expect(critical.n).toBeGreaterThan(300)
-    expect(
-      critical.success,
-      JSON.stringify(examples(over.outcomes, (o) => o.label === 'critical' && !fresh(o))),
-    ).toBeGreaterThanOrEqual(0.999)
+    // Overload: sheddable pays, with a 503 that says when to come back or a stale copy.
     const sheddable = over.outcomes.filter((o) => o.label === 'sheddable')
     const degraded = sheddable.filter(shedOrStale).length / sheddable.length
     expect(degraded, 'share of sheddable shed or served stale').toBeGreaterThanOrEqual(0.5)
-    // A shed answer says when to come back.
     const shed = over.outcomes.filter((o) => o.status === 503 && o.error === 'NINES_ERR_SHED')
     expect(shed.length).toBeGreaterThan(0)
     expect(shed.filter((o) => o.retryAfter !== '1')).toEqual([])
-    expect(shedSheddable).toBeGreaterThan(0)
-    expect(limitInOverload).toBeGreaterThan(0)
+    expect(
+      await metric(edge, 'nines_edge_errors_total', { route: 'sheddable', code: 'NINES_ERR_SHED' }),
+    ).toBeGreaterThan(0)
+    // ... and critical is served (soft: every check of this scenario runs and reports).
+    const critical = summarize(over.outcomes, 'critical')
+    expect(critical.n).toBeGreaterThan(300)
+    expect
+      .soft(
+        critical.success,
+        `critical success at 3×: ${JSON.stringify(examples(over.outcomes, (o) => o.label === 'critical' && !fresh(o)))}`,
+      )
+      .toBeGreaterThanOrEqual(0.999)
 
     // The way back: at half the capacity nobody is shed, and the limit has grown again.
     for (const cls of classes) {
       const s = summarize(calm.outcomes, cls)
-      expect(
-        s.success,
-        `${cls} at 0.5×: ${JSON.stringify(examples(calm.outcomes, (o) => o.label === cls && !fresh(o)))}`,
-      ).toBeGreaterThanOrEqual(0.999)
+      expect
+        .soft(
+          s.success,
+          `${cls} at 0.5×: ${JSON.stringify(examples(calm.outcomes, (o) => o.label === cls && !fresh(o)))}`,
+        )
+        .toBeGreaterThanOrEqual(0.999)
     }
-    expect(limitInCalm).toBeGreaterThan(limitInOverload)
-    // And idle, nothing is left in flight or queued.
-    await waitFor(
-      async () =>
-        (await metric(edge, metrics.inflight, { pool: 'app' })) === 0 &&
-        (await metric(edge, metrics.queued, { pool: 'app' })) === 0,
-      5000,
-    )
+    expect.soft(limitInCalm, 'the limit at 0.5× above the one in overload').toBeGreaterThan(limitInOverload)
+    // Nothing is left waiting at the upstreams.
+    const stats = await Promise.all(upstreams.map((u) => u.stats()))
+    expect(stats.map((s) => s.inflight + s.queued)).toEqual([0, 0, 0])
   })
 
   it('a shed request for a path with a stored copy gets the copy: 200, x-nines-cache: stale; reason=shed', async () => {
@@ -188,15 +197,38 @@ describe('nines-edge in the busy hour: a pool of known capacity overloaded three
     expect(JSON.parse(shedStale[0]!.body)).toMatchObject({ path: page })
     // A stale answer never reached an upstream.
     expect(hitsInOverload).toBeLessThanOrEqual(onPage.length - shedStale.length)
-    expect(await metric(edge, metrics.stale, { reason: 'shed' })).toBeGreaterThan(0)
 
     // The way back: idle again, the page comes from an upstream.
-    await waitFor(async () => (await metric(edge, metrics.inflight, { pool: 'app' })) === 0, 5000)
+    await waitFor(
+      async () =>
+        (await Promise.all(upstreams.map((u) => u.stats()))).every((s) => s.inflight + s.queued === 0),
+      5000,
+    )
     const after = await hits()
     const healed = await get(edge.url, page)
     expect(healed.status).toBe(200)
     expect(healed.header('x-nines-cache') ?? 'none').not.toMatch(/^stale/)
     expect(await hits()).toBe(after + 1)
+  })
+
+  it('exports the busy-hour metrics: admission limit, in flight, queued, shed and stale answers', async () => {
+    const edge = await startBusyEdge({ enabled: true })
+    const pick = classMix(undefined, (label, i) =>
+      label === 'sheddable' ? '/sheddable/page' : `/${label}/item-${i % 50}`,
+    )
+    expect((await get(edge.url, '/sheddable/page')).status).toBe(200)
+    const run = await openLoad(edge.url, {
+      ratePerSec: 3 * capacity(upstreams),
+      durationMs: 2000,
+      pick,
+      seed: 4,
+    }).done
+    // Both were answered: requests shed, and shed requests served a stale copy.
+    expect(run.outcomes.some((o) => o.error === 'NINES_ERR_SHED')).toBe(true)
+    expect(run.outcomes.some((o) => o.cache === 'stale; reason=shed')).toBe(true)
+    const missing = []
+    for (const name of Object.values(metrics)) if (!(await exported(edge, name))) missing.push(name)
+    expect(missing, 'metrics the spec names that /metrics does not have').toEqual([])
   })
 
   it('the baseline: without admission the same overload takes critical down with everyone; it heals', async () => {
@@ -294,35 +326,21 @@ describe('nines-edge in the busy hour: a single CMS beside a pool of three', () 
       return { label: 'other', path: `/cms/other-${phase}-${i}` }
     }
 
-  /** Primes `/cms/primed` and measures `/app` at light load with the CMS healthy; the bodies it got. */
-  const baseline = async (edge: RunningEdge) => {
-    const primed = await get(edge.url, '/cms/primed')
-    expect(primed.status).toBe(200)
-    const run = await openLoad(edge.url, { ratePerSec: 100, durationMs: 3000, pick: cmsMix('base'), seed: 5 })
+  /** Light load with the CMS serving: every answer fresh. `/app`'s latency, and the primed page's bodies. */
+  const healthy = async (edge: RunningEdge, phase: string, seed: number) => {
+    const run = await openLoad(edge.url, { ratePerSec: 100, durationMs: 3000, pick: cmsMix(phase), seed })
       .done
-    report('CMS healthy', run, ['app', 'primed', 'other'], fallbackBody)
-    expect(run.outcomes.filter((o) => !fresh(o))).toEqual([])
-    const bodies = new Set([
-      primed.body,
-      ...run.outcomes.filter((o) => o.path === '/cms/primed').map((o) => o.body),
-    ])
+    report(`CMS healthy (${phase})`, run, ['app', 'primed', 'other'], fallbackBody)
+    expect(examples(run.outcomes, (o) => !fresh(o))).toEqual([])
+    const bodies = run.outcomes.filter((o) => o.path === '/cms/primed').map((o) => o.body)
     return { app: summarize(run.outcomes, 'app'), bodies }
   }
 
-  /** The degrade while the CMS is out: `/app` as before, the primed page stale, others the fallback. */
-  const expectDegraded = (
-    run: LoadRun,
-    base: Summary,
-    bodies: Set<string>,
-    staleReason: RegExp,
-    boundMs: number,
-  ) => {
-    const appNow = summarize(run.outcomes, 'app')
+  /** The degrade while the CMS is out: `/app` served, the primed page stale, others the fallback. */
+  const expectDegraded = (run: LoadRun, bodies: Set<string>, staleReason: RegExp, boundMs: number) => {
     const bad = (label: string, ok: (o: Outcome) => boolean) =>
       examples(run.outcomes, (o) => o.label === label && !ok(o))
     expect(bad('app', fresh)).toEqual([])
-    expect(appNow.p50, `app p50 ${appNow.p50} vs ${base.p50} before`).toBeLessThanOrEqual(2 * base.p50 + 20)
-    expect(appNow.p99, `app p99 ${appNow.p99} vs ${base.p99} before`).toBeLessThanOrEqual(2 * base.p99 + 20)
     expect(
       bad('primed', (o) => o.status === 200 && staleReason.test(o.cache ?? '') && bodies.has(o.body)),
     ).toEqual([])
@@ -332,6 +350,19 @@ describe('nines-edge in the busy hour: a single CMS beside a pool of three', () 
     expect(bad('other', (o) => o.ms <= boundMs)).toEqual([])
     expect(summarize(run.outcomes, 'primed').n).toBeGreaterThan(10)
     expect(summarize(run.outcomes, 'other').n).toBeGreaterThan(10)
+  }
+
+  /**
+   * `/app` while the CMS was out is as fast as with the CMS serving: p50 and p99 within 2× + 20 ms of the
+   * healthy runs before and after (the slower of the two: the machine is shared, its load moves).
+   */
+  const expectAppAsBefore = (during: Summary, before: Summary, after: Summary) => {
+    const p50 = Math.max(before.p50, after.p50)
+    const p99 = Math.max(before.p99, after.p99)
+    const text = `app during ${during.p50.toFixed(1)}/${during.p99.toFixed(1)} ms (p50/p99), before ${before.p50.toFixed(1)}/${before.p99.toFixed(1)}, after ${after.p50.toFixed(1)}/${after.p99.toFixed(1)}`
+    console.log(`[busy] ${text}`)
+    expect(during.p50, text).toBeLessThanOrEqual(2 * p50 + 20)
+    expect(during.p99, text).toBeLessThanOrEqual(2 * p99 + 20)
   }
 
   /** The way back: the CMS answers `/cms/primed` itself again, and a page that got the fallback too. */
@@ -352,40 +383,45 @@ describe('nines-edge in the busy hour: a single CMS beside a pool of three', () 
 
   it('the CMS killed: its primed page is a stale copy, another page the fallback, /app as before; restarted, it serves', async () => {
     const edge = await startCmsEdge()
-    const base = await baseline(edge)
+    const primed = await get(edge.url, '/cms/primed')
+    expect(primed.status).toBe(200)
+    const before = await healthy(edge, 'before', 5)
 
     await cms!.kill()
     const run = await openLoad(edge.url, { ratePerSec: 100, durationMs: 3000, pick: cmsMix('kill'), seed: 6 })
       .done
     report('CMS killed', run, ['app', 'primed', 'other'], fallbackBody)
-    expectDegraded(run, base.app, base.bodies, /^stale; reason=(error|no-endpoint)$/, 1500)
-    expect(await metric(edge, metrics.stale, { route: 'cms' })).toBeGreaterThan(0)
+    expectDegraded(run, new Set([primed.body, ...before.bodies]), /^stale; reason=(error|no-endpoint)$/, 1500)
 
     await cms!.start()
     await expectBack(edge, run)
+    const after = await healthy(edge, 'after', 8)
+    expectAppAsBefore(summarize(run.outcomes, 'app'), before.app, after.app)
   })
 
   it('the CMS hangs: the same degrade within the deadline, /app as before; set=ok, it serves', async () => {
     const edge = await startCmsEdge()
-    const base = await baseline(edge)
+    const primed = await get(edge.url, '/cms/primed')
+    expect(primed.status).toBe(200)
+    const before = await healthy(edge, 'before', 5)
 
     await cms!.mode('hang')
+    let run: LoadRun
     try {
-      const run = await openLoad(edge.url, {
-        ratePerSec: 100,
-        durationMs: 4000,
-        pick: cmsMix('hang'),
-        seed: 7,
-      }).done
-      report('CMS hangs', run, ['app', 'primed', 'other'], fallbackBody)
-      // Hung requests hold the CMS pool's admission places until their deadline, so some later ones are
-      // shed: a stale copy for a shed request is the same degrade.
-      expectDegraded(run, base.app, base.bodies, /^stale; reason=(error|no-endpoint|shed)$/, 1500)
-      await cms!.mode('ok')
-      await expectBack(edge, run)
+      run = await openLoad(edge.url, { ratePerSec: 100, durationMs: 4000, pick: cmsMix('hang'), seed: 7 })
+        .done
     } finally {
       await cms!.mode('ok')
     }
+    report('CMS hangs', run, ['app', 'primed', 'other'], fallbackBody)
+    // Hung requests hold the CMS pool's admission places until their deadline, so later ones may be shed:
+    // a stale copy for a shed request is the same degrade.
+    const reasons = /^stale; reason=(error|no-endpoint|shed)$/
+    expectDegraded(run, new Set([primed.body, ...before.bodies]), reasons, 1500)
+
+    await expectBack(edge, run)
+    const after = await healthy(edge, 'after', 8)
+    expectAppAsBefore(summarize(run.outcomes, 'app'), before.app, after.app)
   })
 
   it('private, Set-Cookie and Authorization answers are never served from the cache; max-age ones are', async () => {
