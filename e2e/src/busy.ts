@@ -353,6 +353,21 @@ export function openLoad(url: string, options: OpenLoadOptions): OpenLoad {
   return { outcomes, done }
 }
 
+/** The generator's own lateness above which a run is not the load it claims (a machine too busy). */
+export const maxGeneratorLagMs = 400
+
+/**
+ * Why a run does not count, or undefined: the generator fell behind its schedule, or undici held
+ * requests back for a connection. Asserted before what the edge did, so a machine too busy to generate
+ * the load fails as that, not as the edge's fault.
+ */
+export function invalidRun(run: LoadRun): string | undefined {
+  if (run.maxQueued > 0) return `undici held back up to ${run.maxQueued} requests for a connection`
+  if (run.maxLagMs > maxGeneratorLagMs)
+    return `the generator sent requests up to ${Math.round(run.maxLagMs)} ms late (machine too busy)`
+  return undefined
+}
+
 export interface Summary {
   n: number
   fresh: number
