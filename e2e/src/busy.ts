@@ -13,12 +13,36 @@ const slotMain = fileURLToPath(new URL('./slot-upstream.mjs', import.meta.url))
 
 /** Metric names of the busy-hour stages (the admin port's `/metrics`). */
 export const metrics = {
+  /** `{pool}` */
   limit: 'nines_edge_admission_limit',
+  /** `{pool, class}` */
   inflight: 'nines_edge_admission_inflight',
+  /** `{pool, class}` */
   queued: 'nines_edge_admission_queued',
+  /** `{pool, class, reason}`: queue-full, queue-timeout, deadline, evicted, closed. */
   shed: 'nines_edge_shed_total',
-  stale: 'nines_edge_stale_total',
+  /** `{route, how, why}`: how hit, stale or fallback; why the stale reason or the error code. */
+  degraded: 'nines_edge_degraded_total',
 } as const
+
+/** A metric's samples that match `labels`, summed by the value of label `by` (`reason` → count). */
+export async function metricBy(
+  edge: RunningEdge,
+  name: string,
+  labels: Record<string, string>,
+  by: string,
+): Promise<Record<string, number>> {
+  const response = await fetch(`${edge.adminUrl}/metrics`, { signal: AbortSignal.timeout(5000) })
+  const sums: Record<string, number> = {}
+  for (const line of (await response.text()).split('\n')) {
+    if (!line.startsWith(`${name}{`)) continue
+    const labelText = /\{(.*)\}/.exec(line)?.[1] ?? ''
+    if (Object.entries(labels).some(([k, v]) => !labelText.includes(`${k}="${v}"`))) continue
+    const key = new RegExp(`${by}="([^"]*)"`).exec(labelText)?.[1] ?? ''
+    sums[key] = (sums[key] ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1))
+  }
+  return sums
+}
 
 export interface SlotOptions {
   name: string
@@ -472,18 +496,6 @@ export async function servesAll(url: string, path: string, names: readonly strin
     20_000,
     20,
   )
-}
-
-/**
- * The pool's admission limit as the edge last logged it (`admission limit changed`, debug level), or
- * undefined before it first changed from `initial`.
- */
-export function loggedLimit(edge: RunningEdge, pool: string): number | undefined {
-  for (let i = edge.logs.length - 1; i >= 0; i--) {
-    const line = edge.logs[i]!
-    if (line.msg === 'admission limit changed' && line.pool === pool) return line.limit as number
-  }
-  return undefined
 }
 
 /** Whether the edge's `/metrics` has any sample of `name`. */
