@@ -60,6 +60,19 @@ describe('Admission', () => {
     expect(admission.acquire('normal', clock.now() + FAR)).toBeInstanceOf(Promise)
   })
 
+  it('gives normal no place over the limit while a critical request waits, and its share again after', async () => {
+    const { now, permit, wait } = setup() // limit 20, critical share 10, normal share 6
+    const held = Array.from({ length: 20 }, () => permit('critical')) // past critical's share
+    const critical = wait('critical')
+    const normal = wait('normal') // its share is free, but a critical request waits first
+    await flush()
+    expect([outcome(critical), outcome(normal)]).toEqual(['waiting', 'waiting'])
+    held[0]!.release()
+    await flush()
+    expect([outcome(critical), outcome(normal)]).toEqual(['admitted', 'admitted'])
+    expect(now('normal').admitted).toBe(true) // no critical waits: normal's share holds again
+  })
+
   it('queues or sheds sheddable when the limit is full while critical is still admitted', async () => {
     const { now, permit, wait } = setup({ queue: { maxLength: 1 } })
     for (let i = 0; i < 20; i++) permit('normal')

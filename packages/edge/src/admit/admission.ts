@@ -136,12 +136,17 @@ export class Admission {
     this.#drain()
   }
 
-  /** Its guaranteed share, or whatever is spare. Critical may push the total over the limit by its share. */
+  /**
+   * Its guaranteed share, or whatever is spare. Critical may push the total over the limit by its share.
+   * Normal's share holds against sheddable, not against critical: while a critical request waits, normal
+   * gets no place over the limit (at 3× capacity with 20 % critical, critical needs 60 % of the pool, more
+   * than its own share, and normal filling its share over the limit shed critical requests).
+   */
   #fits(cls: RequestClass): boolean {
     const limit = this.#limit.limit
     if (this.#total < limit) return true
-    const share = cls === 'sheddable' ? 0 : this.#options.shares[cls]
-    return this.#inflight[cls] < Math.floor(share * limit)
+    if (cls === 'sheddable' || (cls === 'normal' && this.#queues.critical.length > 0)) return false
+    return this.#inflight[cls] < Math.floor(this.#options.shares[cls] * limit)
   }
 
   #grant(cls: RequestClass): Permit {
