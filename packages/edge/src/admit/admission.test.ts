@@ -181,6 +181,22 @@ describe('Admission', () => {
       expect(fresh.admit).toMatchObject({ admitted: true, queuedMs: 99 })
     })
 
+    it('lets critical wait up to intervalMs even in a standing queue: it is shed last', async () => {
+      const { permit, wait, clock } = setup({ queue: { targetMs: 5 } })
+      for (let i = 0; i < 20; i++) permit('critical')
+      const first = wait('critical')
+      clock.advance(100) // standing from here on
+      const later = wait('critical')
+      await flush()
+      expect(outcome(first)).toBe('queue-timeout')
+      clock.advance(50)
+      await flush()
+      expect(outcome(later)).toBe('waiting') // normal would have left after 5 ms
+      clock.advance(50)
+      await flush()
+      expect(later.admit).toEqual({ admitted: false, reason: 'queue-timeout', queuedMs: 100 })
+    })
+
     it('ends a wait at the request deadline when that comes first', async () => {
       const { permit, wait, clock } = setup()
       for (let i = 0; i < 20; i++) permit('normal')
