@@ -121,7 +121,7 @@ export class SlotUpstream {
     return this.kill()
   }
 
-  async mode(set: 'ok' | 'hang' | 'fail'): Promise<void> {
+  async mode(set: 'ok' | 'hang' | 'fail' | 'slow'): Promise<void> {
     const response = await fetch(`${this.url}/__ctl/mode?set=${set}`, {
       method: 'POST',
       signal: AbortSignal.timeout(2000),

@@ -11,7 +11,8 @@
 //   anything else (sheddable, cms) → no cache headers at all
 // The body is JSON `{ name, path, n }`, n counting this process's application answers from 1.
 // `/health` skips the slots. Control, never through the edge:
-//   POST /__ctl/mode?set=ok|hang|fail   hang: accept and never answer (health too); fail: 503 at once
+//   POST /__ctl/mode?set=ok|hang|fail|slow   hang: accept and never answer (health too); fail: 503 at once;
+//                                       slow: five times the service time (capacity a fifth)
 //   GET  /__ctl/stats                   { mode, served, inflight, queued, maxQueued, counts: { path: n } }
 /* global console, process, setTimeout, URL */
 import { createServer } from 'node:http'
@@ -62,12 +63,15 @@ function reply(res, status, body, headers = {}) {
 
 function startService(req, res) {
   inflight++
-  setTimeout(() => {
-    inflight--
-    served++
-    reply(res, 200, JSON.stringify({ name, path: req.url, n: served }), cacheHeaders(req.url))
-    next()
-  }, serviceMs)
+  setTimeout(
+    () => {
+      inflight--
+      served++
+      reply(res, 200, JSON.stringify({ name, path: req.url, n: served }), cacheHeaders(req.url))
+      next()
+    },
+    mode === 'slow' ? serviceMs * 5 : serviceMs,
+  )
 }
 
 function next() {
@@ -86,7 +90,8 @@ function control(req, res, url) {
   }
   if (url.pathname === '/__ctl/mode' && req.method === 'POST') {
     const set = url.searchParams.get('set')
-    if (set !== 'ok' && set !== 'hang' && set !== 'fail') return reply(res, 400, '{"error":"ok|hang|fail"}')
+    if (set !== 'ok' && set !== 'hang' && set !== 'fail' && set !== 'slow')
+      return reply(res, 400, '{"error":"ok|hang|fail|slow"}')
     mode = set
     return reply(res, 200, JSON.stringify({ mode }))
   }
