@@ -6,6 +6,7 @@ import {
   Tunnels,
   compileCidrs,
   createEdgeApp,
+  LoopDelay,
   openListeners,
   ResponseCache,
   upgradeStage,
@@ -55,6 +56,7 @@ export class EdgeNode {
   #listeners: Listeners | undefined
   #cache: CacheInUse
   readonly #tunnels = new Tunnels()
+  readonly #loopDelay = new LoopDelay()
   readonly #panicking = new Set<string>()
 
   constructor(options: EdgeNodeOptions) {
@@ -85,6 +87,7 @@ export class EdgeNode {
       },
       // Metrics carry the limit; the log only has it at debug level (it moves every window under load).
       onLimit: (pool, limit) => this.#logger.debug({ pool, limit }, 'admission limit changed'),
+      selfDelayMs: () => this.#loopDelay.ms,
     })
   }
 
@@ -202,6 +205,7 @@ export class EdgeNode {
     await this.#listeners?.close({ deadlineMs }) // it logs what it finished and what it forced
     this.#tunnels.closeAll() // the listeners ended the client side; nothing may outlive the process's wish to exit
     await this.router.close()
+    this.#loopDelay.stop()
   }
 
   #onRequest(record: RequestRecord): void {

@@ -72,10 +72,16 @@ export class Admission {
   #timer: Timer | undefined
   #timerAt = Infinity
 
-  constructor(options: AdmissionOptions, clock: Clock, onLimit?: (limit: number) => void) {
+  /** `selfDelayMs`: the router's own event-loop delay (`LoopDelay`), which no limit can cure. */
+  constructor(
+    options: AdmissionOptions,
+    clock: Clock,
+    onLimit?: (limit: number) => void,
+    selfDelayMs?: () => number,
+  ) {
     this.#options = options
     this.#clock = clock
-    this.#limit = new GradientLimit(options.limit, clock, onLimit)
+    this.#limit = new GradientLimit(options.limit, clock, onLimit, selfDelayMs)
   }
 
   get limit(): number {

@@ -99,6 +99,28 @@ describe('GradientLimit', () => {
     expect(run(30, 100)).toBeGreaterThan(atNewBaseline + 4)
   })
 
+  it("tolerates the router's own event-loop delay on top of the pool's latency", () => {
+    const clock = new ManualClock()
+    let selfDelay = 0
+    const make = () => new GradientLimit(admissionLimitSchema.parse({}), clock, undefined, () => selfDelay)
+    const feed = (limit: GradientLimit, rttMs: number) => {
+      for (let w = 0; w < 20; w++) {
+        for (let i = 0; i < 20; i++) limit.update({ rttMs, inflight: limit.limit, dropped: false })
+        clock.advance(100)
+      }
+    }
+    const busyRouter = make()
+    feed(busyRouter, 0.5) // a pool answering in half a millisecond
+    selfDelay = 5 // the router's loop runs 5 ms late: every sample carries it
+    feed(busyRouter, 10)
+    expect(busyRouter.limit).toBeGreaterThanOrEqual(20)
+    selfDelay = 0
+    const congested = make()
+    feed(congested, 0.5)
+    feed(congested, 10) // the same latency with an idle loop is the pool's own queue
+    expect(congested.limit).toBeLessThan(20)
+  })
+
   it('stays within min and max', () => {
     const low = setup({ min: 15 })
     for (let i = 0; i < 10; i++) low.run(1, 10, 'at-limit', true)

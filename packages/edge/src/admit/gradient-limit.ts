@@ -51,14 +51,24 @@ export class GradientLimit {
   /** Kept as a float: growth by a fraction of √limit per window would be lost to rounding. */
   #estimate: number
   #baseline = 0
+  readonly #selfDelayMs: () => number
   #windowStart: number | undefined
   #windowRttSum = 0
   #windowSamples = 0
   #windowMaxInflight = 0
   #windowDropped = false
 
-  /** `onChange` is called with the new integer limit, only when that changes. */
-  constructor(options: AdmissionLimitOptions, clock: Clock, onChange?: (limit: number) => void) {
+  /**
+   * `onChange` is called with the new integer limit, only when that changes. `selfDelayMs`: how late the
+   * router's own event loop runs (`LoopDelay`); twice that is tolerated on top, as it is in every sample.
+   */
+  constructor(
+    options: AdmissionLimitOptions,
+    clock: Clock,
+    onChange?: (limit: number) => void,
+    selfDelayMs: () => number = () => 0,
+  ) {
+    this.#selfDelayMs = selfDelayMs
     this.#options = options
     this.#clock = clock
     this.#onChange = onChange
@@ -104,6 +114,7 @@ export class GradientLimit {
     const { tolerance, smoothing, min } = this.#options
     const limit = this.#estimate
     const used = this.#windowMaxInflight >= limit / 2
+    const slack = SLACK_MS + 2 * this.#selfDelayMs()
     if (this.#baseline === 0 || (this.#windowSamples >= MIN_BASELINE_SAMPLES && shortRtt < this.#baseline))
       this.#baseline = shortRtt
     else if (used && Math.floor(limit) <= min && shortRtt > tolerance * this.#baseline)
@@ -114,7 +125,7 @@ export class GradientLimit {
       // limit nobody uses must not grow (it would let a burst through unchecked).
       const gradient =
         shortRtt > 0
-          ? Math.max(MIN_GRADIENT, Math.min(1, (tolerance * this.#baseline + SLACK_MS) / shortRtt))
+          ? Math.max(MIN_GRADIENT, Math.min(1, (tolerance * this.#baseline + slack) / shortRtt))
           : 1
       const target = limit * gradient + Math.sqrt(limit)
       this.#set(limit * (1 - smoothing) + target * smoothing)

@@ -10,3 +10,4 @@ export {
   type AdmissionOptions,
   type AdmissionOptionsInput,
 } from './options.js'
+export { LoopDelay } from './loop-delay.js'

@@ -9,7 +9,7 @@ describe('admissionSchema', () => {
         initial: 20,
         min: 4,
         max: 1000,
-        tolerance: 1.5,
+        tolerance: 1.25,
         smoothing: 0.2,
         windowMs: 100,
       },

@@ -11,8 +11,11 @@ export const admissionLimitSchema = z
     /** The floor: even a pool in trouble keeps this many requests in flight, so it can show it recovered. */
     min: z.number().int().min(1).max(100_000).default(4),
     max: z.number().int().min(1).max(100_000).default(1000),
-    /** How much slower than its baseline the pool may answer before the limit shrinks (1.5 = 50 %). */
-    tolerance: z.number().min(1).max(10).default(1.5),
+    /**
+     * How much slower than its baseline the pool may answer before the limit shrinks (1.25 = 25 %, Envoy's
+     * adaptive concurrency buffer; Gradient2's 1.5 let critical's p99 reach 2.35× its unloaded one at 3×).
+     */
+    tolerance: z.number().min(1).max(10).default(1.25),
     /** The weight of each new estimate against the current limit; small values move the limit slowly. */
     smoothing: z.number().gt(0, 'expected more than 0').max(1).default(0.2),
     /** The limit is recomputed once per window, from the samples of that window. */

@@ -32,6 +32,8 @@ export interface PoolStateOptions {
   readonly onPanic?: ((panic: boolean, healthy: number, eligible: number) => void) | undefined
   /** The pool's admission limit changed (never per request). */
   readonly onLimit?: ((limit: number) => void) | undefined
+  /** The router's own event-loop delay in ms (`LoopDelay`), tolerated by admission on top of latency. */
+  readonly selfDelayMs?: (() => number) | undefined
 }
 
 /** What a pool's members look like to its balancers after health, overrides, ejection and panic. */
@@ -99,7 +101,8 @@ export class PoolState {
       return
     }
     if (this.admission === undefined) {
-      this.admission = new Admission(options, this.#options.clock, this.#options.onLimit)
+      const o = this.#options
+      this.admission = new Admission(options, o.clock, o.onLimit, o.selfDelayMs)
     } else this.admission.setOptions(options)
   }
 

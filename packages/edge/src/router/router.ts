@@ -40,6 +40,8 @@ export interface RouterOptions {
   readonly onPanic?: ((pool: string, panic: boolean, healthy: number, eligible: number) => void) | undefined
   /** A pool's admission limit changed. */
   readonly onLimit?: ((pool: string, limit: number) => void) | undefined
+  /** The router's own event-loop delay in ms (`LoopDelay`), for admission. */
+  readonly selfDelayMs?: (() => number) | undefined
 }
 
 /** A route with everything a request to it needs, matched by the route table. */
@@ -103,6 +105,7 @@ export class Router {
               onObservation: o.onObservation,
               onPanic: (panic, healthy, eligible) => o.onPanic?.(name, panic, healthy, eligible),
               onLimit: (limit) => o.onLimit?.(name, limit),
+              selfDelayMs: o.selfDelayMs,
             },
             o.health,
           ),
