@@ -32,12 +32,12 @@ function setup(options = {}) {
 }
 
 describe('GradientLimit', () => {
-  it('starts at initial and grows by a share of √limit per window while latency holds at the limit', () => {
+  it('starts at initial and grows by √limit per window while latency holds at the limit', () => {
     const { limit, run } = setup()
     expect(limit.limit).toBe(20)
     run(1, 10)
-    expect(run(1, 10)).toBeCloseTo(20 + 0.2 * Math.sqrt(20), 9)
-    expect(run(20, 10)).toBeGreaterThan(30)
+    expect(run(1, 10)).toBeCloseTo(20 + Math.sqrt(20), 9)
+    expect(run(10, 10)).toBeGreaterThan(64) // a cold start reaches 64 clients within about a second
   })
 
   it('shrinks when the RTT rises from 10 ms to 50 ms with the pool at its limit', () => {
@@ -91,12 +91,14 @@ describe('GradientLimit', () => {
   })
 
   it('takes a pool that got slower for good as its new baseline once the limit is at min, and grows again', () => {
-    const { limit, run } = setup({ min: 4 })
+    const { limit, run } = setup({ min: 4, max: 50 })
     run(20, 10)
-    run(60, 100) // ten times slower whatever the load: a slower release, not a queue
+    let lowest = Infinity
+    for (let w = 0; w < 150 && limit.baselineMs !== 100; w++) lowest = Math.min(lowest, run(1, 100))
+    // Ten times slower whatever the load (a slower release, not a queue): at min, that is the baseline.
     expect(limit.baselineMs).toBe(100)
-    const atNewBaseline = limit.estimate
-    expect(run(30, 100)).toBeGreaterThan(atNewBaseline + 4)
+    expect(lowest).toBeLessThan(5)
+    expect(run(10, 100)).toBeGreaterThan(lowest + 4)
   })
 
   it("tolerates the router's own event-loop delay on top of the pool's latency", () => {
@@ -111,14 +113,16 @@ describe('GradientLimit', () => {
     }
     const busyRouter = make()
     feed(busyRouter, 0.5) // a pool answering in half a millisecond
+    const before = busyRouter.limit
     selfDelay = 5 // the router's loop runs 5 ms late: every sample carries it
     feed(busyRouter, 10)
-    expect(busyRouter.limit).toBeGreaterThanOrEqual(20)
+    expect(busyRouter.limit).toBeGreaterThanOrEqual(before)
     selfDelay = 0
     const congested = make()
     feed(congested, 0.5)
+    const grown = congested.limit
     feed(congested, 10) // the same latency with an idle loop is the pool's own queue
-    expect(congested.limit).toBeLessThan(20)
+    expect(congested.limit).toBeLessThan(grown)
   })
 
   it('stays within min and max', () => {

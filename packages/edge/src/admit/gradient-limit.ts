@@ -128,7 +128,10 @@ export class GradientLimit {
           ? Math.max(MIN_GRADIENT, Math.min(1, (tolerance * this.#baseline + slack) / shortRtt))
           : 1
       const target = limit * gradient + Math.sqrt(limit)
-      this.#set(limit * (1 - smoothing) + target * smoothing)
+      // Growth is not smoothed: while latency holds, a limit below the demand (a cold start at `initial`
+      // with 64 clients) should reach it in a second, not in five. Shrinking is, so one slow window is not
+      // a collapse.
+      this.#set(target >= limit ? target : limit * (1 - smoothing) + target * smoothing)
     }
     this.#windowRttSum = 0
     this.#windowSamples = 0

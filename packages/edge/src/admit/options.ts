@@ -16,7 +16,7 @@ export const admissionLimitSchema = z
      * adaptive concurrency buffer; Gradient2's 1.5 let critical's p99 reach 2.35× its unloaded one at 3×).
      */
     tolerance: z.number().min(1).max(10).default(1.25),
-    /** The weight of each new estimate against the current limit; small values move the limit slowly. */
+    /** The weight of each lower estimate against the current limit (growth is not smoothed); small values shrink it slowly. */
     smoothing: z.number().gt(0, 'expected more than 0').max(1).default(0.2),
     /** The limit is recomputed once per window, from the samples of that window. */
     windowMs: z.number().int().min(1).max(60_000).default(100),
