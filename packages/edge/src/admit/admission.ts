@@ -105,9 +105,10 @@ export class Admission {
     // maxLength; the pool's waiters never exceed maxLength per class in all.
     const full = queue.length >= maxLength || this.#queued() >= maxLength * classes.length
     if (full && !this.#evictBelow(cls, now)) return this.#shedNow(cls, 'queue-full')
-    // Critical is shed last: its standing queue keeps the longer wait, since it is drained first and each
-    // release is its; cutting it to targetMs shed critical requests 20 ms into a wait at 3× capacity.
-    const leaveBy = queue.leaveBy(now, cls === 'critical' ? intervalMs : targetMs, intervalMs)
+    // Critical is shed last: it waits until its own deadline (its queue is drained first, every release
+    // is its, and a late answer to a payment beats a 503). CoDel's bound shed critical requests 20 ms, and
+    // on a starved machine 100 ms, into their wait at 3× capacity. Its queue's length still bounds it.
+    const leaveBy = cls === 'critical' ? Infinity : queue.leaveBy(now, targetMs, intervalMs)
     return new Promise<Admit>((settle) => {
       const expiresAt = Math.min(deadline, leaveBy)
       queue.push(
