@@ -1,7 +1,7 @@
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
 import type { Clock } from '@nines/core'
 import type { MiddlewareHandler } from 'hono'
-import type { Admit } from '../admit/admission.js'
+import type { Admission, Admit } from '../admit/admission.js'
 import type { AttemptsResult } from '../attempts/proxy-attempts.js'
 import type { EdgeEnv } from './context.js'
 import { degrade, type DegradeOptions } from './degrade.js'
@@ -16,10 +16,18 @@ const shedHeaders = ['retry-after', '1'] as const
  */
 export function admitStage(options: DegradeOptions & { readonly clock: Clock }): MiddlewareHandler<EdgeEnv> {
   const { clock } = options
-  return async function admit(c, next) {
+  // A pool without admission passes straight on: no async frame or promise of this stage per request.
+  return function admit(c, next) {
+    const admission = c.get('route').pool.admission
+    return admission === undefined ? next() : admitted(c, next, admission)
+  }
+
+  async function admitted(
+    c: Parameters<MiddlewareHandler<EdgeEnv>>[0],
+    next: Parameters<MiddlewareHandler<EdgeEnv>>[1],
+    admission: Admission,
+  ): Promise<Response | void> {
     const runtime = c.get('route')
-    const admission = runtime.pool.admission
-    if (admission === undefined) return next()
     const deadline = c.get('arrival') + runtime.route.timeouts.overallMs
     const pending = admission.acquire(c.get('class'), deadline)
     const decision: Admit = pending instanceof Promise ? await pending : pending
@@ -34,11 +42,11 @@ export function admitStage(options: DegradeOptions & { readonly clock: Clock }):
       permit.release() // the client left while it waited
       return RESPONSE_ALREADY_SENT
     }
-    const admitted = clock.now()
+    const start = clock.now()
     try {
       return await next()
     } finally {
-      permit.release(sampleOf(c.get('result'), clock.now() - admitted))
+      permit.release(sampleOf(c.get('result'), clock.now() - start))
     }
   }
 }
