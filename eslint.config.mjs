@@ -31,7 +31,8 @@ export default tseslint.config(
             { sourceTag: 'pkg:health', onlyDependOnLibsWithTags: ['pkg:core'] },
             { sourceTag: 'pkg:config', onlyDependOnLibsWithTags: ['pkg:core'] },
             { sourceTag: 'pkg:ops', onlyDependOnLibsWithTags: ['pkg:core'] },
-            { sourceTag: 'pkg:dns', onlyDependOnLibsWithTags: ['pkg:core', 'pkg:health'] },
+            { sourceTag: 'pkg:wire', onlyDependOnLibsWithTags: ['pkg:core'] },
+            { sourceTag: 'pkg:dns', onlyDependOnLibsWithTags: ['pkg:core', 'pkg:wire', 'pkg:health'] },
             { sourceTag: 'pkg:edge', onlyDependOnLibsWithTags: ['pkg:core', 'pkg:health'] },
             {
               sourceTag: 'pkg:daemon',
@@ -45,6 +46,7 @@ export default tseslint.config(
                 'pkg:config',
                 'pkg:daemon',
                 'pkg:dns',
+                'pkg:wire',
                 'pkg:edge',
                 'pkg:health',
                 'pkg:ops',

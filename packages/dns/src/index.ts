@@ -1,4 +1,4 @@
-export * from './wire/index.js'
+export * from '@nines/wire'
 export * from './policy/index.js'
 export * from './zone/index.js'
 export * from './answers/index.js'

@@ -1,5 +1,4 @@
-import { encodeBody, type BodyQuestion } from '../wire/records.js'
-import type { Answer } from '../wire/response.js'
+import { encodeBody, type BodyQuestion, type Answer } from '@nines/wire'
 import { Rotation } from './rotation.js'
 import type { Draft, DraftSet } from './types.js'
 

@@ -1,5 +1,4 @@
-import { Rcode } from '../wire/constants.js'
-import type { WireRecord } from '../wire/records.js'
+import { Rcode, type WireRecord } from '@nines/wire'
 import type { Draft, DraftSet } from './types.js'
 import type { NodeModel, ZoneModel } from './zone-model.js'
 

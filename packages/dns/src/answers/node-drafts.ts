@@ -1,5 +1,4 @@
-import { RRType, Rcode } from '../wire/constants.js'
-import type { WireRecord } from '../wire/records.js'
+import { RRType, Rcode, type WireRecord } from '@nines/wire'
 import { parentName, zoneOf } from '../zone/names.js'
 import { negativeDraft, ownedBy, prefixed, rrsetDraft, single } from './drafts.js'
 import type { DraftSet } from './types.js'

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '@nines/core'
-import type { Answer } from '../wire/response.js'
+import type { Answer } from '@nines/wire'
 
 /** The precomputed variants of one (name, type, locality), served round-robin with one counter. */
 export class Rotation {

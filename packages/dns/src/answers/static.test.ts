@@ -2,11 +2,16 @@ import { isNinesError, seededRng, type EffectiveState } from '@nines/core'
 import { poolSchema, type PoolConfig } from '@nines/health'
 import { Packet } from 'dns2'
 import { describe, expect, it } from 'vitest'
-import { RRClass, RRType, Rcode } from '../wire/constants.js'
-import { encodeQuery } from '../wire/query-builder.js'
-import { isQueryProblem, parseQuery } from '../wire/query.js'
-import { writeResponse } from '../wire/response.js'
-import { slowParse } from '../wire/slow-parse.js'
+import {
+  RRClass,
+  RRType,
+  Rcode,
+  encodeQuery,
+  isQueryProblem,
+  parseQuery,
+  writeResponse,
+  slowParse,
+} from '@nines/wire'
 import { dnsZonesSchema, type DnsZonesInput } from '../zone/schema.js'
 import { buildAnswers } from './build.js'
 import type { AnswerTable } from './table.js'

@@ -1,9 +1,15 @@
 import type { Locality } from '@nines/core'
-import { RRClass, RRType, Rcode } from '../wire/constants.js'
-import { nameKeyOf, nameOfKey, parentKey } from '../wire/names.js'
-import type { ParsedQuery } from '../wire/query.js'
-import { EMPTY_BODY } from '../wire/records.js'
-import type { Answer } from '../wire/response.js'
+import {
+  RRClass,
+  RRType,
+  Rcode,
+  nameKeyOf,
+  nameOfKey,
+  parentKey,
+  type ParsedQuery,
+  EMPTY_BODY,
+  type Answer,
+} from '@nines/wire'
 import type { Entry } from './compile.js'
 import type { LocalitySlots } from './localities.js'
 import type { Rotation } from './rotation.js'

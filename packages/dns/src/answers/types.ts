@@ -4,7 +4,7 @@ import type { AllDownAction } from '../policy/schema.js'
 import type { LocalityMapEntry } from '../policy/locality-map.js'
 import type { PriorityState } from '../policy/priority.js'
 import type { LocalityTier, Outcome, SelectionStep, TtlRule } from '../policy/types.js'
-import type { WireRecord } from '../wire/records.js'
+import type { WireRecord } from '@nines/wire'
 import type { DnsZones } from '../zone/schema.js'
 import type { AnswerTable } from './table.js'
 

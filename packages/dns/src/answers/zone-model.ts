@@ -1,6 +1,6 @@
 import { isIPv4 } from 'node:net'
 import type { PoolConfig } from '@nines/health'
-import type { WireRecord, WireRecordType } from '../wire/records.js'
+import type { WireRecord, WireRecordType } from '@nines/wire'
 import { isWithin, ownerFqdn, parentName, zoneOf } from '../zone/names.js'
 import type { DnsZone, DnsZones, DynamicName, StaticRecord } from '../zone/schema.js'
 import { zoneSerial } from '../zone/serial.js'

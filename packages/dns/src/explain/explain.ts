@@ -2,7 +2,7 @@ import type { AnswerTable } from '../answers/table.js'
 import type { NameReport, NameState } from '../answers/types.js'
 import { localityKey } from '../answers/localities.js'
 import type { TtlRule } from '../policy/types.js'
-import { RRType, Rcode } from '../wire/constants.js'
+import { RRType, Rcode } from '@nines/wire'
 import { decodeAnswer, rcodeName, type DecodedAnswer, type ExplainedRecord } from './decode.js'
 import { checkQuestion, type CheckedQuestion, type ExplainQuestion } from './question.js'
 

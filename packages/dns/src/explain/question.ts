@@ -1,8 +1,7 @@
 import { isIP } from 'node:net'
 import { InvalidArgumentError } from '@nines/core'
 import type { DescribedClient } from '../answers/table.js'
-import { RRType } from '../wire/constants.js'
-import { nameKeyOf, nameOfKey } from '../wire/names.js'
+import { RRType, nameKeyOf, nameOfKey } from '@nines/wire'
 
 /** What an operator asks: `GET /explain?name=&type=&client=`, `nines-dns explain NAME [TYPE] [CLIENT]`. */
 export interface ExplainQuestion {

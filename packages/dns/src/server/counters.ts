@@ -1,4 +1,4 @@
-import { RRType } from '../wire/index.js'
+import { RRType } from '@nines/wire'
 import { SocketCounters, type SocketCountersSnapshot } from './socket-counters.js'
 
 /** The qtype label values of `queriesByQtype`; anything else counts as `other`. */

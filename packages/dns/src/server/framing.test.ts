@@ -1,6 +1,6 @@
 import { seededRng } from '@nines/core'
 import { describe, expect, it } from 'vitest'
-import { encodeQuery } from '../wire/index.js'
+import { encodeQuery } from '@nines/wire'
 import { FrameReader } from './framing.js'
 import { framed } from './testing.js'
 

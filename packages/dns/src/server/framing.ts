@@ -1,4 +1,4 @@
-import { HEADER_BYTES } from '../wire/index.js'
+import { HEADER_BYTES } from '@nines/wire'
 
 /**
  * Splits a TCP byte stream into DNS messages (2-byte length prefix, RFC 1035 §4.2.2). A complete

@@ -1,7 +1,7 @@
 import type { Logger } from '@nines/core'
 import { Packet } from 'dns2'
 import { describe, expect, it } from 'vitest'
-import { Rcode, RRClass, RRType, encodeQuery, type Answer } from '../wire/index.js'
+import { Rcode, RRClass, RRType, encodeQuery, type Answer } from '@nines/wire'
 import { QueryCounters } from './counters.js'
 import { createQueryHandler, type QueryHandlerOptions, type QuerySample } from './handler.js'
 import { APP, APP_V4, BIG, BIG_COUNT, BOOM, testResolver } from './testing.js'

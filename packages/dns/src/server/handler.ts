@@ -14,7 +14,7 @@ import {
   type ParsedQuery,
   type QueryProblem,
   type ResponseLimits,
-} from '../wire/index.js'
+} from '@nines/wire'
 import type { QueryCounters } from './counters.js'
 import { compileIdentity, identitySchema, type IdentityOptionsInput } from './identity.js'
 import { throttledLog } from './throttled-log.js'

@@ -1,8 +1,5 @@
 import { z } from 'zod'
-import { HEADER_BYTES, RRClass, RRType, Rcode } from '../wire/constants.js'
-import { nameKeyOf } from '../wire/names.js'
-import { nsidOption } from '../wire/edns.js'
-import type { Answer } from '../wire/response.js'
+import { HEADER_BYTES, RRClass, RRType, Rcode, nameKeyOf, nsidOption, type Answer } from '@nines/wire'
 
 const text = z
   .string()

@@ -1,7 +1,7 @@
 import { seededRng, type Rng } from '@nines/core'
 import { Packet } from 'dns2'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { RRType, encodeQuery } from '../wire/index.js'
+import { RRType, encodeQuery } from '@nines/wire'
 import { QueryCounters } from './counters.js'
 import { createQueryHandler } from './handler.js'
 import { DnsServer } from './server.js'

@@ -1,7 +1,7 @@
 import { ManualClock } from '@nines/core'
 import { Packet } from 'dns2'
 import { describe, expect, it } from 'vitest'
-import { Rcode, encodeQuery, parseQuery, writeError } from '../wire/index.js'
+import { Rcode, encodeQuery, parseQuery, writeError } from '@nines/wire'
 import { ResponseRateLimiter, rrlSchema, slipResponse, type RrlDecision } from './rrl.js'
 
 const take = (rrl: ResponseRateLimiter, n: number, address = '192.0.2.1', family: 4 | 6 = 4): RrlDecision[] =>

@@ -1,6 +1,6 @@
 import { InvalidArgumentError, type Clock } from '@nines/core'
 import { z } from 'zod'
-import { HEADER_BYTES, parseIPv6, uncompressedNameEnd } from '../wire/index.js'
+import { HEADER_BYTES, parseIPv6, uncompressedNameEnd } from '@nines/wire'
 
 /**
  * Per-source response rate limiting for UDP (off by default): a token bucket per client prefix. It

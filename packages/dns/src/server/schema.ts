@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { maxUdpPayloadSchema } from '../wire/index.js'
+import { maxUdpPayloadSchema } from '@nines/wire'
 import { identitySchema } from './identity.js'
 import { listenAddressSchema } from './listen-address.js'
 import { rrlSchema } from './rrl.js'

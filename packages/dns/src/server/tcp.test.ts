@@ -1,7 +1,7 @@
 import { connect, type Socket } from 'node:net'
 import { Packet } from 'dns2'
 import { afterEach, describe, expect, it } from 'vitest'
-import { RRType, encodeQuery } from '../wire/index.js'
+import { RRType, encodeQuery } from '@nines/wire'
 import { QueryCounters } from './counters.js'
 import { createQueryHandler } from './handler.js'
 import { DnsServer, type DnsServerOptions } from './server.js'

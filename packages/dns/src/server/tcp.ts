@@ -1,6 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net'
 import type { Logger } from '@nines/core'
-import { parseIPv6 } from '../wire/index.js'
+import { parseIPv6 } from '@nines/wire'
 import { FrameReader } from './framing.js'
 import type { ListenAddress } from './listen-address.js'
 import type { SocketCounters } from './socket-counters.js'

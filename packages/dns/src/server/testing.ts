@@ -11,7 +11,7 @@ import {
   type Answer,
   type ParsedQuery,
   type WireRecord,
-} from '../wire/index.js'
+} from '@nines/wire'
 import type { Resolver } from './types.js'
 
 export const APP = 'app.nines.test'

@@ -1,4 +1,4 @@
-import type { Answer, ParsedQuery } from '../wire/index.js'
+import type { Answer, ParsedQuery } from '@nines/wire'
 
 /** Who sent a query. On the UDP path one object per socket is reused: copy it to keep it past the call. */
 export interface QueryClient {

@@ -19,6 +19,7 @@ export {
   BodyWriter,
   EMPTY_BODY,
   encodeBody,
+  type BodyQuestion,
   type BodySections,
   type CaaData,
   type MxData,
@@ -38,3 +39,13 @@ export {
   type ResponseLimits,
 } from './response.js'
 export { encodeQuery, type QueryOptions } from './query-builder.js'
+export { u16 } from './bytes.js'
+export {
+  BadMessageError,
+  answerTtl,
+  decodeMessage,
+  type DecodedEdns,
+  type DecodedMessage,
+  type DecodedQuestion,
+  type DecodedRecord,
+} from './message.js'
