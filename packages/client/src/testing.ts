@@ -1,0 +1,97 @@
+// Test helpers: the real authoritative server (@nines/dns) with a small zone, and misbehaving sockets.
+// Not exported from the package.
+import { createSocket, type Socket as UdpSocket } from 'node:dgram'
+import { seededRng } from '@nines/core'
+import {
+  DnsServer,
+  QueryCounters,
+  buildAnswers,
+  createQueryHandler,
+  dnsZonesSchema,
+  type QueryHandler,
+} from '@nines/dns'
+
+export const ZONE = 'client.test'
+export const APP = `app.${ZONE}`
+export const APP_V4 = ['127.0.0.1', '127.0.0.2']
+export const APP_V6 = '::1'
+export const BIG = `big.${ZONE}`
+/** More A records than fit 1232 bytes: TC over UDP, all of them over TCP. */
+export const BIG_COUNT = 100
+
+/** A static zone: app (2 A, 1 AAAA, TTL 30), www → app (CNAME), big (100 A), negative TTL 5. */
+export function zoneHandler(): QueryHandler {
+  const zones = dnsZonesSchema.parse({
+    [ZONE]: {
+      soa: { minimumSec: 5 },
+      ns: [{ name: `ns1.${ZONE}`, addresses: ['127.0.0.1'] }],
+      records: [
+        ...APP_V4.map((data) => ({ name: 'app', type: 'A', ttlSec: 30, data })),
+        { name: 'app', type: 'AAAA', ttlSec: 30, data: APP_V6 },
+        { name: 'www', type: 'CNAME', ttlSec: 30, data: APP },
+        ...Array.from({ length: BIG_COUNT }, (_, i) => ({
+          name: 'big',
+          type: 'A',
+          ttlSec: 30,
+          data: `10.0.0.${i + 1}`,
+        })),
+      ],
+    },
+  })
+  const built = buildAnswers({
+    zones,
+    pools: {},
+    localities: [],
+    health: () => ({ effective: 'up' }),
+    priority: new Map(),
+    serial: 1,
+    rng: seededRng(1),
+    now: Date.now(),
+  })
+  return createQueryHandler({ resolver: () => built.table, counters: new QueryCounters() })
+}
+
+/** A real nines DNS server (UDP + TCP) on 127.0.0.1 and a free port, serving the zone; `spec` is `127.0.0.1:PORT`. */
+export async function startServer(
+  handler = zoneHandler(),
+  port = 0,
+): Promise<{ server: DnsServer; port: number; spec: string; handler: QueryHandler }> {
+  const server = new DnsServer({ handler })
+  const [bound] = await server.listen([`127.0.0.1:${port}`])
+  return { server, port: bound!.port, spec: `127.0.0.1:${bound!.port}`, handler }
+}
+
+/** A UDP socket that answers every query with `reply(query)` (null: stays silent). */
+export async function fakeUdp(reply: (query: Buffer) => Buffer | null): Promise<{
+  socket: UdpSocket
+  port: number
+  spec: string
+  received: () => number
+  close(): Promise<void>
+}> {
+  const socket = createSocket('udp4')
+  let received = 0
+  socket.on('message', (msg, rinfo) => {
+    received++
+    const out = reply(msg)
+    if (out) socket.send(out, rinfo.port, rinfo.address)
+  })
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve))
+  const port = socket.address().port
+  return {
+    socket,
+    port,
+    spec: `127.0.0.1:${port}`,
+    received: () => received,
+    close: () => new Promise<void>((resolve) => socket.close(() => resolve())),
+  }
+}
+
+/** Resolves when `condition()` holds; rejects after `timeoutMs`. */
+export async function until(condition: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 5))
+  }
+}
