@@ -21,10 +21,19 @@ export function dohJson(options: DohJsonOptions = {}): Transport {
     const url = new URL(nameserver)
     url.searchParams.set('name', question.name)
     url.searchParams.set('type', typeName(question.type).replace(/^TYPE/, ''))
-    const response = await doFetch(url.toString(), {
-      headers: { accept: 'application/dns-json', ...options.headers },
-      signal,
-    })
+    let response: Response
+    try {
+      response = await doFetch(url.toString(), {
+        headers: { accept: 'application/dns-json', ...options.headers },
+        signal,
+      })
+    } catch (error) {
+      if (signal.aborted) throw error
+      // fetch says only "fetch failed"; the why (refused, certificate) is in its cause.
+      const cause = (error as { cause?: { message?: unknown } }).cause?.message
+      const why = `${(error as Error).message}${typeof cause === 'string' ? `: ${cause}` : ''}`
+      throw new BadAnswerError(`${nameserver}: ${why}`, { cause: error })
+    }
     if (response.status !== 200) {
       await response.body?.cancel().catch(() => undefined)
       throw new BadAnswerError(`${nameserver}: HTTP ${response.status}`)

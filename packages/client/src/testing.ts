@@ -16,6 +16,9 @@ export const APP = `app.${ZONE}`
 export const APP_V4 = ['127.0.0.1', '127.0.0.2']
 export const APP_V6 = '::1'
 export const BIG = `big.${ZONE}`
+/** Two endpoints for the connection tests (no AAAA). */
+export const TWO = `two.${ZONE}`
+export const TWO_V4 = ['127.0.7.1', '127.0.7.2']
 /** More A records than fit 1232 bytes: TC over UDP, all of them over TCP. */
 export const BIG_COUNT = 100
 
@@ -29,6 +32,7 @@ export function zoneHandler(): QueryHandler {
         ...APP_V4.map((data) => ({ name: 'app', type: 'A', ttlSec: 30, data })),
         { name: 'app', type: 'AAAA', ttlSec: 30, data: APP_V6 },
         { name: 'www', type: 'CNAME', ttlSec: 30, data: APP },
+        ...TWO_V4.map((data) => ({ name: 'two', type: 'A', ttlSec: 30, data })),
         ...Array.from({ length: BIG_COUNT }, (_, i) => ({
           name: 'big',
           type: 'A',
