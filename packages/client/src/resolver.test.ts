@@ -198,3 +198,21 @@ describe('createNodeResolver against nines-dns', () => {
     expect(() => createNodeResolver({ nameservers: ['127.0.0.1'], staggerMs: -1 })).toThrow(/staggerMs/)
   })
 })
+
+describe('createResolver', () => {
+  it('a closed resolver refuses new questions and cancels those in flight', async () => {
+    const { createResolver } = await import('./index.js')
+    const resolver = createResolver({
+      nameservers: ['never'],
+      transport: (_ns, _q, signal) =>
+        new Promise((_resolve, reject) =>
+          signal.addEventListener('abort', () => reject(new Error('aborted'))),
+        ),
+    })
+    const pending = resolver.resolve(APP).catch((e: unknown) => e)
+    resolver.close()
+    expect((await pending) as Error).toMatchObject({ code: 'NINES_ERR_NO_NAMESERVER' })
+    expect(((await pending) as Error).message).toContain('the resolver was closed')
+    await expect(resolver.resolve(APP)).rejects.toMatchObject({ code: 'NINES_ERR_CLOSED' })
+  })
+})

@@ -1,5 +1,5 @@
 import { AnswerCache, type CacheEntry } from './cache.js'
-import { BadAnswerError, ClientArgumentError, NoNameserverError } from './errors.js'
+import { BadAnswerError, ClientArgumentError, ClientError, NoNameserverError } from './errors.js'
 import { NameserverHealth } from './health.js'
 import { SOA_TYPE, typeName, typeNumber } from './rrtype.js'
 import type { NameserverStats, Question, Reply, ReplyRecord, Resolution, Transport } from './types.js'
@@ -44,7 +44,7 @@ export interface Resolver {
   /** The name's addresses: A then AAAA (per `family`); [] when the name has none. */
   addresses(name: string, family?: 0 | 4 | 6): Promise<string[]>
   stats(): NameserverStats[]
-  /** Cancels questions in flight, empties the cache, closes the transport. */
+  /** Cancels questions in flight, empties the cache, closes the transport; later questions reject (NINES_ERR_CLOSED). */
   close(): void
 }
 
@@ -105,6 +105,8 @@ export function createResolver(options: ResolverOptions): Resolver {
         `resolve: expected a name and an RR type (A, AAAA, TYPE65, 28), got ${JSON.stringify(name)} ${JSON.stringify(type)}`,
       )
     }
+    if (closing.signal.aborted)
+      throw new ClientError('NINES_ERR_CLOSED', `resolve ${name}: the resolver is closed`)
     const qname = name.endsWith('.') && name.length > 1 ? name.slice(0, -1).toLowerCase() : name.toLowerCase()
     const key = `${qname}/${qtype}`
     const at = now()
@@ -228,7 +230,12 @@ export function createResolver(options: ResolverOptions): Resolver {
           (error: unknown) => {
             if (settled || controller.signal.aborted) return
             running.delete(server)
-            missed(server, reason(error))
+            // Transports name the nameserver in their messages for callers of their own; here it is named once.
+            const why = reason(error)
+            missed(
+              server,
+              why.startsWith(`${server.nameserver}: `) ? why.slice(server.nameserver.length + 2) : why,
+            )
           },
         )
         // The next nameserver: after the stagger, unless the rest are skipped ones, kept for when all fail.

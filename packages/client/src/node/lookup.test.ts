@@ -7,7 +7,7 @@ import { isNinesError } from '@nines/core'
 import { Agent, request as undiciRequest } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { APP, APP_V4, APP_V6, TWO, TWO_V4, ZONE, fakeUdp, startServer } from '../testing.js'
-import { createHttpAgent, createNodeResolver, type NodeResolver } from './index.js'
+import { connect, createHttpAgent, createNodeResolver, type NodeResolver } from './index.js'
 
 let dns: Awaited<ReturnType<typeof startServer>>
 let resolver: NodeResolver
@@ -142,8 +142,9 @@ describe('connections through the lookup', () => {
     eps.servers.delete(first!)
     const sent = resolver.stats()[0]!.sent
 
-    // net.connect with the options: it tried the dead one, connected to the other.
-    const socket = await netConnectTo(resolver.connectOptions)
+    // connect() (net.connect with the options): it tried the dead one, connected to the other.
+    const socket = connect(resolver.connectOptions, { host: TWO, port: eps.port })
+    await new Promise((resolve, reject) => socket.once('connect', resolve).once('error', reject))
     expect(socket.remoteAddress).not.toBe(first)
     expect(socket.autoSelectFamilyAttemptedAddresses[0]).toBe(`${first}:${eps.port}`)
     socket.destroy()

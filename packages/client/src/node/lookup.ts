@@ -49,8 +49,8 @@ export function createLookup(resolver: Resolver): LookupFunction {
       ]
       return answer(local.filter((a) => family === 0 || a.family === family))
     }
-    const wanted = family === 4 || family === 6 ? family : 0
-    resolver.addresses(hostname, wanted).then(
+    // family 0 leaves the resolver's own `family` option in charge.
+    resolver.addresses(hostname, family === 4 || family === 6 ? family : undefined).then(
       (addresses) => answer(addresses.map((address) => ({ address, family: isIP(address) }))),
       (error: unknown) => process.nextTick(cb, error as NodeJS.ErrnoException, all ? [] : '', 0),
     )

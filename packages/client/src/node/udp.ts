@@ -33,7 +33,7 @@ export function udpQuery(
     }
     const onAbort = (): void => finish(aborted(signal))
     signal.addEventListener('abort', onAbort)
-    socket.on('error', (error) => finish(error))
+    socket.on('error', (error) => finish(new BadAnswerError(`${from}: ${error.message}`, { cause: error })))
     socket.on('message', (msg, rinfo) => {
       if (rinfo.port !== port || rinfo.address !== host) return
       // Another ID is a late reply to an earlier query, or a guess: wait for ours.
