@@ -22,3 +22,12 @@ export {
   type SupervisorOptions,
 } from './supervisor.js'
 export { waitUntilReady, type WaitOptions } from './wait-ready.js'
+export {
+  caName,
+  ensureLocalCertificates,
+  localNameservers,
+  type CertificateName,
+  type CertificateOptions,
+  type CertificatePair,
+  type LocalCertificates,
+} from './certificates.js'

@@ -17,11 +17,19 @@ import { setupError } from './errors.js'
 
 export const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url))
 export const daemonScript = join(repoRoot, 'apps/dns-server/dist/main.js')
-const instance = 'bench'
+export const instance = 'bench'
 const readyTimeoutMs = 30_000
 
-/** The YAML config (format of examples/local.yaml): one instance, one pool of the 3 targets, `svc` → all. */
-export function ninesConfig(port: number, adminPort: number, stateDir: string): string {
+/**
+ * The YAML config (format of examples/local.yaml): one instance, one pool of the 3 targets, `svc` → all.
+ * `dnsLines` go into the instance's `dns:` entry after `listen` (the DoH bench adds `tls` and `doh`).
+ */
+export function ninesConfig(
+  port: number,
+  adminPort: number,
+  stateDir: string,
+  dnsLines: readonly string[] = [],
+): string {
   const endpoints = targetAddresses.map(
     (address, i) => `      - { name: t${i + 1}, address: ${address}, port: ${targetPort} }`,
   )
@@ -30,6 +38,7 @@ export function ninesConfig(port: number, adminPort: number, stateDir: string): 
     `  ${instance}:`,
     '    dns:',
     `      listen: ['127.0.0.1:${port}']`,
+    ...dnsLines.map((line) => `      ${line}`),
     `    admin: { address: 127.0.0.1, port: ${adminPort} }`,
     `    stateDir: ${JSON.stringify(stateDir)}`,
     'log:',
@@ -53,7 +62,7 @@ export function ninesConfig(port: number, adminPort: number, stateDir: string): 
   ].join('\n')
 }
 
-async function waitReady(server: RunningServer, adminPort: number): Promise<void> {
+export async function waitReady(server: RunningServer, adminPort: number): Promise<void> {
   let exited = false
   void server.started.exited.then(() => (exited = true))
   const deadline = Date.now() + readyTimeoutMs

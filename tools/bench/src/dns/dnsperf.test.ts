@@ -50,4 +50,9 @@ describe('dnsperfArgs', () => {
     expect(dnsperfArgs({ ...run, shape: 'plain' })).not.toContain('-Q')
     expect(dnsperfArgs({ ...run, shape: 'plain', maxQps: 1234.6 }).join(' ')).toContain('-Q 1235')
   })
+
+  it('bounds the number of passes over the query file only when asked', () => {
+    expect(dnsperfArgs({ ...run, shape: 'plain' })).not.toContain('-n')
+    expect(dnsperfArgs({ ...run, shape: 'plain', maxRuns: 5000 }).join(' ')).toContain('-n 5000')
+  })
 })

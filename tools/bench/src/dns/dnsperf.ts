@@ -52,6 +52,8 @@ export interface DnsperfRun {
   readonly clientCpu?: string
   /** -Q: cap the rate; unbounded when absent */
   readonly maxQps?: number
+  /** -n: stop after this many passes over the query file (queries, for a one-line file) */
+  readonly maxRuns?: number
 }
 
 export interface DnsperfResult {
@@ -69,6 +71,7 @@ export function dnsperfArgs(run: DnsperfRun): string[] {
     ...['-s', '127.0.0.1', '-p', String(run.port), '-d', run.queryFile],
     ...['-l', String(run.seconds), '-c', '10'],
     ...(run.maxQps === undefined ? [] : ['-Q', String(Math.max(1, Math.round(run.maxQps)))]),
+    ...(run.maxRuns === undefined ? [] : ['-n', String(run.maxRuns)]),
     ...shapeArgs[run.shape],
   ]
 }
