@@ -32,8 +32,12 @@ export default tseslint.config(
             { sourceTag: 'pkg:config', onlyDependOnLibsWithTags: ['pkg:core'] },
             { sourceTag: 'pkg:ops', onlyDependOnLibsWithTags: ['pkg:core'] },
             { sourceTag: 'pkg:wire', onlyDependOnLibsWithTags: ['pkg:core'] },
-            { sourceTag: 'pkg:dns', onlyDependOnLibsWithTags: ['pkg:core', 'pkg:wire', 'pkg:health'] },
-            { sourceTag: 'pkg:edge', onlyDependOnLibsWithTags: ['pkg:core', 'pkg:health'] },
+            { sourceTag: 'pkg:tls', onlyDependOnLibsWithTags: ['pkg:core'] },
+            {
+              sourceTag: 'pkg:dns',
+              onlyDependOnLibsWithTags: ['pkg:core', 'pkg:wire', 'pkg:health', 'pkg:tls'],
+            },
+            { sourceTag: 'pkg:edge', onlyDependOnLibsWithTags: ['pkg:core', 'pkg:health', 'pkg:tls'] },
             {
               sourceTag: 'pkg:daemon',
               onlyDependOnLibsWithTags: ['pkg:core', 'pkg:config', 'pkg:health', 'pkg:ops'],
@@ -47,6 +51,7 @@ export default tseslint.config(
                 'pkg:daemon',
                 'pkg:dns',
                 'pkg:wire',
+                'pkg:tls',
                 'pkg:edge',
                 'pkg:health',
                 'pkg:ops',
