@@ -352,6 +352,32 @@ describe('DoH (RFC 8484)', () => {
     expect(await udpQuery(HOST, udp, query())).not.toBeNull()
   }, 20_000)
 
+  it('closes HTTP/1.1 clients that trickle their headers past messageTimeoutMs (TLS and plain); others are served', async () => {
+    const { https, http, counters } = await start({ tcp: { messageTimeoutMs: 300, idleTimeoutMs: 20_000 } })
+    for (const [port, tls] of [
+      [https, true],
+      [http, false],
+    ] as const) {
+      const socket = tls
+        ? tlsConnect({ host: HOST, port, ca, ALPNProtocols: ['http/1.1'] })
+        : netConnect({ host: HOST, port })
+      socket.on('error', () => undefined)
+      await once(socket, tls ? 'secureConnect' : 'connect')
+      socket.write('GET /dns-query?dns=AAAA HTTP/1.1\r\n')
+      // A header line every 100 ms: never idle, never complete.
+      const trickle = setInterval(() => socket.writable && socket.write('x-slow: 1\r\n'), 100)
+      const closed = await Promise.race([
+        new Promise<boolean>((resolve) => socket.once('close', () => resolve(true))),
+        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 10_000)),
+      ])
+      clearInterval(trickle)
+      socket.destroy()
+      expect({ tls, closed }).toEqual({ tls, closed: true })
+      expect((await h1(port, `/dns-query?dns=${b64(query())}`, { tls })).status).toBe(200)
+    }
+    expect(counters.socket.tcpMessageTimeouts).toBeGreaterThanOrEqual(1)
+  }, 25_000)
+
   it('reloads certificates on file change; a broken pair keeps the old one', async () => {
     const { https } = await start()
     const servedCn = async (): Promise<string> => {

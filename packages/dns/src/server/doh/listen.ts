@@ -1,8 +1,10 @@
 import { createServer as createHttpServer } from 'node:http'
 import { createSecureServer } from 'node:http2'
 import type { Socket } from 'node:net'
+import type { TLSSocket } from 'node:tls'
 import type { CertificateStore } from '@nines/tls'
 import { listenStream, type StreamListener } from '../dot.js'
+import type { SocketCounters } from '../socket-counters.js'
 import type { ListenAddress } from '../listen-address.js'
 import { admitConnection, type ConnectionOptions } from '../tcp.js'
 import { throttledLog } from '../throttled-log.js'
@@ -42,9 +44,16 @@ export function listenDohTls(
       settings: { maxConcurrentStreams: MAX_CONCURRENT_STREAMS },
       // A DoH stream carries at most 64 KiB each way; the default 10 MB session memory is ample.
     },
-    options.onRequest,
+    (req, res) => {
+      if (req.httpVersionMajor === 1) http1Request(req.socket, res)
+      options.onRequest(req, res)
+    },
   )
   server.setTimeout(options.idleTimeoutMs)
+  // node:http2's HTTP/1.1 fallback has no headersTimeout of its own (node:http's checker is not set up).
+  server.on('secureConnection', (socket: TLSSocket) => {
+    if (socket.alpnProtocol !== 'h2') guardHttp1(socket, options.messageTimeoutMs, counters)
+  })
   server.on('connection', (socket: Socket) => admit(socket, address, options))
   server.on('tlsClientError', (error, socket) => {
     counters.tlsHandshakeErrors++
@@ -79,14 +88,64 @@ export function listenDohPlain(address: ListenAddress, options: DohListenOptions
   )
   server.timeout = options.idleTimeoutMs
   server.on('connection', (socket: Socket) => admit(socket, address, options))
-  server.on('clientError', (error, socket) => {
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+      // headersTimeout or requestTimeout: a slow client, not a bad one.
+      options.counters.tcpMessageTimeouts++
+      socket.destroy()
+      return
+    }
     options.counters.dohBadRequests++
-    // Node's default answers 400 and closes; a timed-out or reset socket just closes.
-    if (socket.writable && (error as NodeJS.ErrnoException).code !== 'ECONNRESET') {
-      socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n')
+    // Unparseable HTTP: say 400 and close (a client still writing would keep a half-closed socket).
+    if (socket.writable && error.code !== 'ECONNRESET') {
+      socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n', () =>
+        socket.destroy(),
+      )
     } else socket.destroy()
   })
   return listenStream(server, address, (error) => logError({ err: error }, 'DoH server error'))
+}
+
+interface Http1State {
+  inRequest: boolean
+  timer: NodeJS.Timeout | undefined
+}
+
+const http1States = new WeakMap<object, Http1State>()
+
+/**
+ * Slowloris on HTTP/1.1: once a request's first bytes arrive, its headers must complete within
+ * `messageTimeoutMs` (the deadline is armed per request, so an idle keep-alive connection is left to
+ * the idle timeout and a slow but steady client is served).
+ */
+function guardHttp1(socket: TLSSocket, timeoutMs: number, counters: SocketCounters): void {
+  const state: Http1State = { inRequest: false, timer: undefined }
+  http1States.set(socket, state)
+  socket.on('data', () => {
+    if (state.inRequest || state.timer !== undefined) return
+    state.timer = setTimeout(() => {
+      counters.tcpMessageTimeouts++
+      socket.destroy()
+    }, timeoutMs)
+  })
+  socket.once('close', () => clearTimeout(state.timer))
+}
+
+/** Headers complete: the request's own handling (body deadline included) takes over until it is answered. */
+function http1Request(
+  socket: object,
+  res: { once(event: 'finish' | 'close', fn: () => void): unknown },
+): void {
+  const state = http1States.get(socket)
+  if (state === undefined) return
+  clearTimeout(state.timer)
+  state.timer = undefined
+  state.inRequest = true
+  const done = (): void => {
+    state.inRequest = false
+  }
+  res.once('finish', done)
+  res.once('close', done)
 }
 
 function admit(socket: Socket, address: ListenAddress, options: DohListenOptions): void {
