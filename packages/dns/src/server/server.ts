@@ -310,7 +310,11 @@ export class DnsServer {
     for (const b of bound) {
       this.logger.info(
         { address: b.address, port: b.port, url: b.url },
-        kind === 'dot' ? `DNS over TLS listening on ${b.url}` : `DNS over HTTPS listening on ${b.url}`,
+        transport === 'dot'
+          ? `DNS over TLS listening on ${b.url}`
+          : transport === 'doh'
+            ? `DNS over HTTPS listening on ${b.url}`
+            : `DNS over HTTP (plain, for a TLS proxy in front) listening on ${b.url}`,
       )
     }
     return bound
