@@ -115,6 +115,8 @@ async function h2(
 ): Promise<Reply[]> {
   const session = http2Connect(`https://${HOST}:${port}`, { ca })
   session.on('error', () => undefined)
+  await once(session, 'remoteSettings')
+  expect(session.remoteSettings.maxConcurrentStreams).toBe(100)
   try {
     return await Promise.all(
       requests.map(
