@@ -303,6 +303,31 @@ describe('DoH (RFC 8484)', () => {
     expect(seenClients).toEqual([HOST])
   })
 
+  it('caps connections per source as TCP does, except from trusted proxies', async () => {
+    const open = async (port: number) => {
+      const socket = netConnect({ host: HOST, port })
+      socket.on('error', () => undefined)
+      await once(socket, 'connect')
+      return socket
+    }
+    const { http, counters } = await start({ tcp: { maxConnectionsPerSource: 1 } })
+    const first = await open(http)
+    const second = await open(http)
+    await new Promise((resolve) => second.once('close', resolve))
+    expect(counters.socket.tcpRejectedPerSource).toBe(1)
+    first.destroy()
+    await server!.close()
+    const trusted = await start({ tcp: { maxConnectionsPerSource: 1 }, doh: { trustedProxies: [HOST] } })
+    const a = await open(trusted.http)
+    const b = await open(trusted.http)
+    b.write(`GET /dns-query?dns=${b64(query())} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n`)
+    const [head] = (await once(b, 'data')) as [Buffer]
+    expect(head.toString()).toMatch(/^HTTP\/1\.1 200/)
+    expect(trusted.counters.socket.tcpRejectedPerSource).toBe(0)
+    a.destroy()
+    b.destroy()
+  })
+
   it('applies the RRL per source with 429, and serves again once the bucket refills', async () => {
     let now = 0
     const { http, counters } = await start({
