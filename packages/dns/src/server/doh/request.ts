@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2'
+import type { Http2ServerRequest, Http2ServerResponse, ServerHttp2Stream } from 'node:http2'
 import { Rcode, answerTtl, decodeMessage } from '@nines/wire'
 import type { ResponseRateLimiter } from '../rrl.js'
 import type { SocketCounters } from '../socket-counters.js'
@@ -64,6 +64,15 @@ export function createDohRequestListener(
     if (res.headersSent || res.writableEnded) return
     cors(req, headers)
     if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body))
+    const stream = (res as Http2ServerResponse).stream as ServerHttp2Stream | undefined
+    if (stream !== undefined && !stream.destroyed) {
+      // The core API: the compatibility layer's end(body) sends the body, then an empty DATA frame with
+      // END_STREAM, which some DoH clients (dnsperf) refuse; this sends one DATA frame with END_STREAM.
+      const bodyless = body === undefined || req.method === 'HEAD'
+      stream.respond({ ':status': status, ...headers }, { endStream: bodyless })
+      if (!bodyless) stream.end(body)
+      return
+    }
     res.writeHead(status, headers)
     if (body === undefined) res.end()
     else res.end(body)
