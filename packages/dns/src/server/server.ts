@@ -107,7 +107,9 @@ export class DnsServer {
     this.rrl = options.rrl?.enabled ? new ResponseRateLimiter(options.rrl, options.rrlClock) : undefined
     this.socketBufferBytes = options.socketBufferBytes
     this.tls = options.tls
-    const doh = dohSchema.safeParse({ plainListen: ['127.0.0.1:0'], ...options.doh })
+    // The schema's own defaults and checks; its addresses are listenDoh's arguments, so a placeholder
+    // satisfies "listen or plainListen" here.
+    const doh = dohSchema.safeParse({ ...options.doh, listen: [], plainListen: ['127.0.0.1:0'] })
     if (!doh.success) {
       const issue = doh.error.issues[0]
       throw new InvalidArgumentError(`doh.${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`)
