@@ -1,6 +1,6 @@
 import { execFile, execFileSync } from 'node:child_process'
 import { once } from 'node:events'
-import { readFileSync } from 'node:fs'
+import { readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { connect } from 'node:tls'
 import { promisify } from 'node:util'
@@ -40,6 +40,43 @@ async function kdig(args: string[]): Promise<{ status: string; answers: Rr[]; ra
 
 const sorted = (rrs: Rr[]) => rrs.map((rr) => `${rr.name.toLowerCase()} ${rr.type} ${rr.data}`).sort()
 
+/** A self-signed certificate for `cn` (and 127.0.0.1) at `<dir>/<base>.pem` and `<dir>/<base>-key.pem`. */
+function makeCert(dir: string, base: string, cn: string): void {
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      `/CN=${cn}`,
+      '-addext',
+      `subjectAltName=DNS:${cn},IP:127.0.0.1`,
+      '-keyout',
+      join(dir, `${base}-key.pem`),
+      '-out',
+      join(dir, `${base}.pem`),
+    ],
+    { stdio: 'ignore' },
+  )
+}
+
+/** The CN of the certificate a new TLS handshake gets. */
+async function servedCn(port: number): Promise<string> {
+  const socket = connect({ host: '127.0.0.1', port, rejectUnauthorized: false })
+  socket.on('error', () => undefined)
+  await once(socket, 'secureConnect')
+  const cn = String(socket.getPeerCertificate().subject.CN)
+  socket.destroy()
+  return cn
+}
+
 /** nines-dns with UDP, DoH (TLS and plain) and DoT, and a self-signed certificate made by openssl. */
 function startSecure(args: readonly string[] = []) {
   const ports = { doh: 0, plain: 0, dot: 0 }
@@ -50,29 +87,7 @@ function startSecure(args: readonly string[] = []) {
     ports.dot = await freePort()
     return startDns((p) => {
       certFile = join(p.dir, 'ns1.pem')
-      execFileSync(
-        'openssl',
-        [
-          'req',
-          '-x509',
-          '-newkey',
-          'ec',
-          '-pkeyopt',
-          'ec_paramgen_curve:prime256v1',
-          '-nodes',
-          '-days',
-          '1',
-          '-subj',
-          '/CN=ns1.e2e.test',
-          '-addext',
-          'subjectAltName=DNS:ns1.e2e.test,IP:127.0.0.1',
-          '-keyout',
-          join(p.dir, 'ns1-key.pem'),
-          '-out',
-          certFile,
-        ],
-        { stdio: 'ignore' },
-      )
+      makeCert(p.dir, 'ns1', 'ns1.e2e.test')
       const config = deployment(
         p,
         { app: { check: fastTcpCheck, endpoints: [{ name: 'a', address: '127.0.0.1', port: 1 }] } },
@@ -221,5 +236,40 @@ for (const workers of [1, 2]) {
       expect(stdout).toMatch(/cache-control: max-age=3600/i)
       expect(stdout).toMatch(/content-type: application\/dns-json/i)
     }, 30_000)
+
+    it.skipIf(workers > 1)(
+      'rotates certificates from their files without a restart; a broken pair keeps the old one',
+      async () => {
+        const dir = dns.dir
+        makeCert(dir, 'next', 'rotated.e2e.test')
+        // Atomic replace, key first, as certificate managers do.
+        renameSync(join(dir, 'next-key.pem'), join(dir, 'ns1-key.pem'))
+        renameSync(join(dir, 'next.pem'), join(dir, 'ns1.pem'))
+        for (const port of [secure.ports.doh, secure.ports.dot]) {
+          await waitFor(async () => (await servedCn(port)) === 'rotated.e2e.test', 10_000)
+        }
+        // A certificate without its key: logged, and the rotated pair goes on serving.
+        writeFileSync(join(dir, 'ns1.pem'), 'not a certificate\n')
+        await waitFor(
+          () => dns.logs.some((l) => l.msg === 'certificate reload failed; keeping the old one'),
+          10_000,
+        )
+        expect(await servedCn(secure.ports.dot)).toBe('rotated.e2e.test')
+        // Heal: the first certificate back, served again, and DoH answers with it.
+        makeCert(dir, 'ns1', 'ns1.e2e.test')
+        await waitFor(async () => (await servedCn(secure.ports.doh)) === 'ns1.e2e.test', 10_000)
+        const ok = await kdig([
+          '-p',
+          String(secure.ports.doh),
+          '+https',
+          `+tls-ca=${secure.cert()}`,
+          '+tls-hostname=ns1.e2e.test',
+          'www.e2e.test',
+          'A',
+        ])
+        expect(ok.answers.map((a) => a.data)).toEqual(['192.0.2.1'])
+      },
+      40_000,
+    )
   })
 }
