@@ -62,12 +62,27 @@ export function createDohRequestListener(
     body?: Buffer | string,
   ): void {
     if (res.headersSent || res.writableEnded) return
+    try {
+      respond(req, res, status, headers, body)
+    } catch {
+      // The client went away between the request and the answer (a closed stream throws): nothing to tell.
+      res.destroy()
+    }
+  }
+
+  function respond(
+    req: DohRequest,
+    res: DohResponse,
+    status: number,
+    headers: Record<string, string>,
+    body?: Buffer | string,
+  ): void {
     cors(req, headers)
     if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body))
     const stream = (res as Http2ServerResponse).stream as ServerHttp2Stream | undefined
     if (stream !== undefined && !stream.destroyed) {
       // The core API: the compatibility layer's end(body) sends the body, then an empty DATA frame with
-      // END_STREAM, which some DoH clients (dnsperf) refuse; this sends one DATA frame with END_STREAM.
+      // END_STREAM, which dnsperf 2.10 reports as an error; this sends one, as dnsdist does.
       const bodyless = body === undefined || req.method === 'HEAD'
       stream.respond({ ':status': status, ...headers }, { endStream: bodyless })
       if (!bodyless) stream.end(body)
@@ -141,6 +156,7 @@ export function createDohRequestListener(
     if (req.method === 'GET' || req.method === 'HEAD') {
       const dns = new URLSearchParams(query).get('dns')
       if (dns === null || dns === '') return refuse(req, res, 400, 'dns: required (base64url DNS message)')
+      // 65 535 bytes are 87 380 base64url characters (a few more with padding).
       if (!BASE64URL.test(dns) || dns.length > 87_384) {
         return refuse(req, res, 400, 'dns: expected base64url (RFC 4648 §5)')
       }
