@@ -32,8 +32,12 @@ export default tseslint.config(
             { sourceTag: 'pkg:config', onlyDependOnLibsWithTags: ['pkg:core'] },
             { sourceTag: 'pkg:ops', onlyDependOnLibsWithTags: ['pkg:core'] },
             { sourceTag: 'pkg:wire', onlyDependOnLibsWithTags: ['pkg:core'] },
-            { sourceTag: 'pkg:dns', onlyDependOnLibsWithTags: ['pkg:core', 'pkg:wire', 'pkg:health'] },
-            { sourceTag: 'pkg:edge', onlyDependOnLibsWithTags: ['pkg:core', 'pkg:health'] },
+            { sourceTag: 'pkg:tls', onlyDependOnLibsWithTags: ['pkg:core'] },
+            {
+              sourceTag: 'pkg:dns',
+              onlyDependOnLibsWithTags: ['pkg:core', 'pkg:wire', 'pkg:health', 'pkg:tls'],
+            },
+            { sourceTag: 'pkg:edge', onlyDependOnLibsWithTags: ['pkg:core', 'pkg:health', 'pkg:tls'] },
             // Light: the wire codec only (the browser entry imports nothing of ours at all).
             { sourceTag: 'pkg:client', onlyDependOnLibsWithTags: ['pkg:core', 'pkg:wire'] },
             {
@@ -49,6 +53,7 @@ export default tseslint.config(
                 'pkg:daemon',
                 'pkg:dns',
                 'pkg:wire',
+                'pkg:tls',
                 'pkg:edge',
                 'pkg:health',
                 'pkg:ops',

@@ -1,10 +1,13 @@
 // The same DNS zone served by nines-dns and by NSD, compared question by question: rcode, AA, and
-// every section as a set of records. Skipped where NSD is not installed (Debian package `nsd`).
+// every section as a set of records; and nines' DoH answers byte for byte what its UDP does. Skipped
+// where NSD is not installed (Debian package `nsd`).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { createSocket } from 'node:dgram'
 import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { RRType, encodeQuery } from '@nines/wire'
 import { deployment } from './deployment.js'
 import { dig, freePort, startDns, waitFor, type DigResult, type RunningDns } from './harness.js'
 
@@ -159,11 +162,17 @@ function shape(result: DigResult) {
 describe.skipIf(!hasNsd)('the same answers as NSD on the same DNS zone', () => {
   let nines: RunningDns
   let nsd: { port: number; stop: () => void }
+  let dohPort: number
   beforeAll(async () => {
     nsd = await startNsd()
-    nines = await startDns((ports) =>
-      deployment(ports, {}, { soa: { serial: 1, minimumSec: 60, ttlSec: 3600 }, records }),
-    )
+    dohPort = await freePort()
+    nines = await startDns((ports) => {
+      const config = deployment(ports, {}, { soa: { serial: 1, minimumSec: 60, ttlSec: 3600 }, records }) as {
+        instances: { test: { dns: Record<string, unknown> } }
+      }
+      config.instances.test.dns.doh = { plainListen: [`127.0.0.1:${dohPort}`] }
+      return config
+    })
   }, 60_000)
   afterAll(async () => {
     nsd?.stop()
@@ -181,5 +190,32 @@ describe.skipIf(!hasNsd)('the same answers as NSD on the same DNS zone', () => {
     if ((type === 'MX' || type === 'SRV') && expected.answer.length > 0)
       expected.additional = ['mail.e2e.test. 3600 a 192.0.2.25']
     expect(shape(ours)).toEqual(expected)
+    // And DoH answers the very bytes UDP does (so, by the comparison above, what NSD answers).
+    const query = encodeQuery({ id: 0, name, type: RRType[type as keyof typeof RRType], rd: false })
+    const [overUdp, overDoh] = await Promise.all([
+      udpExchange(nines.port, query),
+      fetch(`http://127.0.0.1:${dohPort}/dns-query`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/dns-message' },
+        body: query,
+        signal: AbortSignal.timeout(5000),
+      }).then(async (res) => Buffer.from(await res.arrayBuffer())),
+    ])
+    expect(overDoh.toString('hex')).toBe(overUdp.toString('hex'))
   })
 })
+
+/** One query over UDP from Node: the raw reply bytes. */
+async function udpExchange(port: number, query: Buffer): Promise<Buffer> {
+  const socket = createSocket('udp4')
+  try {
+    const reply = new Promise<Buffer>((resolve, reject) => {
+      socket.once('message', resolve)
+      setTimeout(() => reject(new Error('no UDP reply within 3 s')), 3000).unref()
+    })
+    socket.send(query, port, '127.0.0.1')
+    return await reply
+  } finally {
+    socket.close()
+  }
+}

@@ -3,7 +3,7 @@ import { WorkerPool, runWorker, type DaemonContext } from '@nines/daemon'
 import type { Logger } from '@nines/ops'
 import { buildFrom, swappableHandler, type AnswerInput } from './answers.js'
 import { dnsInstance, type Config } from './config.js'
-import type { Serving } from './service.js'
+import { serverOptions, type Serving } from './service.js'
 
 /**
  * `--workers N` on the primary: it probes and owns health state, the admin API and the ledger; workers
@@ -59,11 +59,11 @@ export function runDnsWorker(instance: string, parent: Logger): { stop(): Promis
       server = new DnsServer({
         handler: handler.handler,
         logger,
-        tcp: dns.tcp,
-        rrl: dns.rrl,
         counters: counters.socket,
+        ...serverOptions(dns),
       })
-      logger.info({ dns: await server.listen(dns.listen) }, 'worker serving')
+      // TLS servers (DoH, DoT) share their ports through the primary as TCP does (node:cluster).
+      logger.info(await server.listenAll(dns), 'worker serving')
     },
   })
   return { stop: async () => await server?.close() }

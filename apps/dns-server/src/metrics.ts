@@ -82,6 +82,22 @@ export function exportDnsMetrics(sources: MetricsSources): {
     [],
     () => socket().rrlSlipped,
   )
+  metrics.collectedCounter(
+    'tls_handshake_errors_total',
+    'DoH and DoT TLS handshakes that failed or timed out.',
+    [],
+    () => socket().tlsHandshakeErrors,
+  )
+  metrics.collectedCounter(
+    'doh_refused_total',
+    'DoH requests answered with an HTTP error, by reason.',
+    ['reason'],
+    () => [
+      [{ reason: 'bad_request' }, socket().dohBadRequests] as const,
+      [{ reason: 'rate_limited' }, socket().dohRateLimited] as const,
+    ],
+  )
+  // DoT and DoH connections share the TCP connection budget and these counters.
   metrics.collectedCounter('tcp_accepted_total', 'TCP connections accepted.', [], () => socket().tcpAccepted)
   metrics.collectedCounter(
     'tcp_rejected_total',

@@ -7,12 +7,13 @@ import {
   zoneSerial,
   type EndpointHealthView,
   type PriorityState,
+  type DnsServerOptions,
   type QueryCountersSnapshot,
 } from '@nines/dns'
 import type { DaemonContext, DaemonService } from '@nines/daemon'
 import { dnsRoutes } from './admin.js'
 import { buildFrom, swappableHandler, type AnswerInput, type Snapshot } from './answers.js'
-import { dnsInstance, dnsSection, type Config } from './config.js'
+import { dnsInstance, dnsSection, type Config, type InstanceConfig } from './config.js'
 import { exportDnsMetrics } from './metrics.js'
 
 /** Where answers are served from: this process's sockets, or cluster workers fed every new input. */
@@ -147,6 +148,25 @@ export function dnsService(ctx: DaemonContext<Config>, serving?: Serving): Daemo
   }
 }
 
+/** The DnsServer options an instance's `dns` entry gives (sockets, limits, RRL, DoH/DoT, TLS). */
+export function serverOptions(dns: InstanceConfig['dns']): Omit<DnsServerOptions, 'handler'> {
+  return {
+    tcp: dns.tcp,
+    rrl: dns.rrl,
+    ...(dns.tls ? { tls: dns.tls } : {}),
+    ...(dns.doh
+      ? {
+          doh: {
+            path: dns.doh.path,
+            jsonPath: dns.doh.jsonPath,
+            cors: dns.doh.cors,
+            trustedProxies: dns.doh.trustedProxies,
+          },
+        }
+      : {}),
+  }
+}
+
 /** Each DNS zone's SOA serial: equal on every instance that runs the same configuration. */
 function serials(config: Config): Record<string, number> {
   return Object.fromEntries(
@@ -167,13 +187,13 @@ function localServing(
   const server = new DnsServer({
     handler,
     logger: ctx.logger.child({ component: 'dns' }),
-    tcp: instance.dns.tcp,
-    rrl: instance.dns.rrl,
     counters: counters.socket,
+    ...serverOptions(instance.dns),
   })
   return {
     counters: () => counters.snapshot(),
-    serve: async () => ({ dns: await server.listen(instance.dns.listen) }),
+    // UDP and TCP, and DoH and DoT when configured; their certificates reload when the files change.
+    serve: async () => ({ ...(await server.listenAll(instance.dns)) }),
     stop: () => server.close(),
   }
 }

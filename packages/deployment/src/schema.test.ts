@@ -111,6 +111,54 @@ describe('the deployment file', () => {
       ),
       /instances\.edge1\.edge\.tls\.listen\[0\]: listen 127\.0\.0\.1:5300 is also used by instance "ns1"/,
     ],
+    [
+      'a DoT listener on the edge’s address',
+      both.replace(
+        "dns: { listen: ['127.0.0.1:5300'] }",
+        "dns: { listen: ['127.0.0.1:5300'], tls: { certificates: [{ certFile: a.pem, keyFile: a.key }] }, dot: { listen: ['127.0.0.1:8080'] } }",
+      ),
+      /instances\.edge1\.edge\.listen\[0\]: listen 127\.0\.0\.1:8080 is also used by instance "ns1"/,
+    ],
+    [
+      'a DoH listener on the instance’s own DNS address',
+      both.replace(
+        "dns: { listen: ['127.0.0.1:5300'] }",
+        "dns: { listen: ['127.0.0.1:5300'], doh: { plainListen: ['127.0.0.1:5300'] } }",
+      ),
+      /instances\.ns1\.dns\.doh\.plainListen\[0\]: listen 127\.0\.0\.1:5300 is also used by instance "ns1"/,
+    ],
+    [
+      'DoH over TLS without certificates',
+      both.replace(
+        "dns: { listen: ['127.0.0.1:5300'] }",
+        "dns: { listen: ['127.0.0.1:5300'], doh: { listen: ['127.0.0.1:8443'] } }",
+      ),
+      /instances\.ns1\.dns\.doh: requires dns\.tls \(certificates\) for listen; use plainListen without TLS/,
+    ],
+    [
+      'DoT without certificates',
+      both.replace(
+        "dns: { listen: ['127.0.0.1:5300'] }",
+        "dns: { listen: ['127.0.0.1:5300'], dot: { listen: ['127.0.0.1:8853'] } }",
+      ),
+      /instances\.ns1\.dns\.dot: requires dns\.tls \(certificates\)/,
+    ],
+    [
+      'a bad DoH listen address',
+      both.replace(
+        "dns: { listen: ['127.0.0.1:5300'] }",
+        "dns: { listen: ['127.0.0.1:5300'], doh: { plainListen: ['nope'] } }",
+      ),
+      /instances\.ns1\.dns\.doh\.plainListen\[0\]: expected ip:port/,
+    ],
+    [
+      'a bad trusted proxy',
+      both.replace(
+        "dns: { listen: ['127.0.0.1:5300'] }",
+        "dns: { listen: ['127.0.0.1:5300'], doh: { plainListen: ['127.0.0.1:8081'], trustedProxies: ['10.0.0.1/8'] } }",
+      ),
+      /instances\.ns1\.dns\.doh\.trustedProxies\[0\]: host bits set/,
+    ],
     ['an unknown top-level key', both + 'edges: {}\n', /unknown key "edges" \(did you mean "edge"\?\)/],
     [
       'an unknown instance key',

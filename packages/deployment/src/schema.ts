@@ -1,13 +1,8 @@
-import {
-  baseInstanceShape,
-  checkInstanceClaims,
-  healthOptionsSchema,
-  nameSchema,
-  type Claim,
-} from '@nines/daemon'
+import { baseInstanceShape, checkInstanceClaims, healthOptionsSchema, nameSchema } from '@nines/daemon'
 import {
   checkAnswerSizes,
   checkZoneReferences,
+  dnsListenClaims,
   dnsZonesSchema,
   localityMapSchema,
   serverOptionsSchema,
@@ -100,7 +95,7 @@ export const deploymentSchema = z
       ctx,
       (entry) =>
         [
-          ...(entry.dns?.listen.map((listen, i): Claim => [`listen ${listen}`, ['dns', 'listen', i]]) ?? []),
+          ...(entry.dns ? dnsListenClaims(entry.dns) : []),
           ...(entry.edge ? edgeListenClaims(entry.edge) : []),
         ].filter(([claim]) => !claim.endsWith(':0')), // port 0: the system picks a free one each time
     )

@@ -56,7 +56,7 @@ export const LATENCY_BOUNDS_SEC = [
 export interface QueryCountersSnapshot {
   queriesByQtype: Record<QtypeBucket, number>
   responsesByRcode: Record<RcodeName, number>
-  queriesByTransport: { udp: number; tcp: number }
+  queriesByTransport: { udp: number; tcp: number; doh: number; dot: number }
   /** Responses sent with TC=1 because they did not fit the client's UDP budget. */
   truncated: number
   /** Messages answered with nothing: responses (QR=1) and runts shorter than a header. */
@@ -90,6 +90,8 @@ export class QueryCounters {
   readonly byRcode = new Float64Array(RCODE_NAMES.length)
   udp = 0
   tcp = 0
+  doh = 0
+  dot = 0
   truncated = 0
   dropped = 0
   formerr = 0
@@ -119,7 +121,7 @@ export class QueryCounters {
     return {
       queriesByQtype: record(QTYPE_BUCKETS, this.byQtype),
       responsesByRcode: record(RCODE_NAMES, this.byRcode),
-      queriesByTransport: { udp: this.udp, tcp: this.tcp },
+      queriesByTransport: { udp: this.udp, tcp: this.tcp, doh: this.doh, dot: this.dot },
       truncated: this.truncated,
       dropped: this.dropped,
       formerr: this.formerr,
@@ -139,6 +141,8 @@ export class QueryCounters {
     RCODE_NAMES.forEach((name, i) => (this.byRcode[i]! += other.responsesByRcode[name] ?? 0))
     this.udp += other.queriesByTransport.udp
     this.tcp += other.queriesByTransport.tcp
+    this.doh += other.queriesByTransport.doh ?? 0
+    this.dot += other.queriesByTransport.dot ?? 0
     this.truncated += other.truncated
     this.dropped += other.dropped
     this.formerr += other.formerr

@@ -166,8 +166,7 @@ export function createQueryHandler(options: QueryHandlerOptions): QueryHandler {
     const timed = (++seen & timeMask) === 0
     const start = timed ? performance.now() : 0
     const limits = transport === 'udp' ? udpLimits : tcpLimits
-    if (transport === 'udp') counters.udp++
-    else counters.tcp++
+    counters[transport]++
     lastDetail = null
     let reply: Buffer | null
     let parsed: ParsedQuery | QueryProblem | null = null

@@ -21,6 +21,12 @@ export interface SocketCountersSnapshot {
   rrlDropped: number
   /** Limited responses sent as an empty TC=1 answer instead: the truncations RRL causes (not in `truncated`). */
   rrlSlipped: number
+  /** TLS handshakes of DoT and DoH clients that failed or timed out. */
+  tlsHandshakeErrors: number
+  /** DoH requests refused before the handler: bad method, path, content type, size or parameters. */
+  dohBadRequests: number
+  /** DoH requests answered 429 by the RRL. */
+  dohRateLimited: number
 }
 
 /** Every field of SocketCountersSnapshot, in order: for exporters and for summing. */
@@ -37,6 +43,9 @@ export const SOCKET_COUNTER_NAMES = [
   'tcpErrors',
   'rrlDropped',
   'rrlSlipped',
+  'tlsHandshakeErrors',
+  'dohBadRequests',
+  'dohRateLimited',
 ] as const satisfies readonly (keyof SocketCountersSnapshot)[]
 
 /** Counters of the socket layer; the query counters live in QueryCounters. */
@@ -53,6 +62,9 @@ export class SocketCounters implements SocketCountersSnapshot {
   tcpErrors = 0
   rrlDropped = 0
   rrlSlipped = 0
+  tlsHandshakeErrors = 0
+  dohBadRequests = 0
+  dohRateLimited = 0
 
   /** Adds a snapshot (a worker's) into these counters. */
   add(other: Partial<SocketCountersSnapshot>): void {
@@ -73,6 +85,9 @@ export class SocketCounters implements SocketCountersSnapshot {
       tcpErrors: this.tcpErrors,
       rrlDropped: this.rrlDropped,
       rrlSlipped: this.rrlSlipped,
+      tlsHandshakeErrors: this.tlsHandshakeErrors,
+      dohBadRequests: this.dohBadRequests,
+      dohRateLimited: this.dohRateLimited,
     }
   }
 }

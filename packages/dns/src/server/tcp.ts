@@ -58,43 +58,62 @@ export interface TcpListener {
 
 const LENGTH_BYTES = 2
 
+/** What one connection needs: limits, the handler and the shared budget. */
+export type ConnectionOptions = TcpListenerOptions
+
+/**
+ * Admits a new connection under the shared budget (maxConnections across every stream listener,
+ * maxConnectionsPerSource per client address), or destroys it and returns false. An admitted socket
+ * is counted open until it closes. DoT and DoH call this on the raw socket, before the TLS handshake.
+ */
+export function admitConnection(
+  socket: Socket,
+  family: 4 | 6,
+  options: ConnectionOptions,
+  exemptFromPerSource = false,
+): boolean {
+  const { connections, counters, perSource } = options
+  if (connections.size >= options.maxConnections) {
+    counters.tcpRejected++
+    socket.destroy()
+    return false
+  }
+  const source = sourceKey(socket.remoteAddress ?? '', family)
+  const fromSource = perSource.get(source) ?? 0
+  if (!exemptFromPerSource && fromSource >= options.maxConnectionsPerSource) {
+    counters.tcpRejectedPerSource++
+    socket.destroy()
+    return false
+  }
+  perSource.set(source, fromSource + 1)
+  counters.tcpAccepted++
+  counters.tcpOpen++
+  connections.add(socket)
+  socket.once('close', () => {
+    connections.delete(socket)
+    counters.tcpOpen--
+    const left = perSource.get(source)! - 1
+    if (left > 0) perSource.set(source, left)
+    else perSource.delete(source)
+  })
+  return true
+}
+
 /** A TCP listener on `address` (`port` overrides its port). Rejects with Node's listen error. */
 export function listenTcp(
   address: ListenAddress,
   port: number,
   options: TcpListenerOptions,
 ): Promise<TcpListener> {
-  const { connections, counters, perSource } = options
+  const { counters } = options
   const logError = throttledLog(options.logger, 'warn')
   const server: Server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
-    if (connections.size >= options.maxConnections) {
-      counters.tcpRejected++
-      socket.destroy()
-      return
-    }
-    const source = sourceKey(socket.remoteAddress ?? '', address.family)
-    const fromSource = perSource.get(source) ?? 0
-    if (fromSource >= options.maxConnectionsPerSource) {
-      counters.tcpRejectedPerSource++
-      socket.destroy()
-      return
-    }
-    perSource.set(source, fromSource + 1)
-    counters.tcpAccepted++
-    counters.tcpOpen++
-    connections.add(socket)
-    socket.once('close', () => {
-      connections.delete(socket)
-      counters.tcpOpen--
-      const left = perSource.get(source)! - 1
-      if (left > 0) perSource.set(source, left)
-      else perSource.delete(source)
-    })
+    if (!admitConnection(socket, address.family, options)) return
     socket.on('error', (error) => {
       counters.tcpErrors++
       logError({ err: error, client: socket.remoteAddress }, 'TCP connection error')
     })
-    serveConnection(socket, address.family, options)
+    serveConnection(socket, address.family, options, 'tcp')
   })
 
   return new Promise((resolve, reject) => {
@@ -117,11 +136,17 @@ export function listenTcp(
 }
 
 /**
- * Answers each complete frame in order as soon as it arrives (pipelining, RFC 7766 §6.2.1.1). A
+ * Answers each complete frame in order as soon as it arrives (pipelining, RFC 7766 §6.2.1.1; RFC 7858
+ * §3.3 for DoT, where `socket` is the TLSSocket). A
  * frame length below a DNS header ends the connection after the answers before it; an incomplete
  * frame at close is dropped.
  */
-function serveConnection(socket: Socket, family: 4 | 6, options: TcpListenerOptions): void {
+export function serveConnection(
+  socket: Socket,
+  family: 4 | 6,
+  options: ConnectionOptions,
+  transport: 'tcp' | 'dot',
+): void {
   const { handler, counters } = options
   const remote = socket.remoteAddress
   if (remote === undefined) {
@@ -130,7 +155,7 @@ function serveConnection(socket: Socket, family: 4 | 6, options: TcpListenerOpti
   }
   const client: QueryClient = { address: remote, family, port: socket.remotePort ?? 0 }
   const reader = new FrameReader((msg) => {
-    const reply = handler(msg, client, 'tcp')
+    const reply = handler(msg, client, transport)
     if (reply !== null) socket.write(frame(reply))
   })
   let closing = false

@@ -7,7 +7,8 @@ export interface QueryClient {
   port: number
 }
 
-export type Transport = 'udp' | 'tcp'
+/** `doh` and `dot` are answered as TCP is: never truncated, up to 65 535 bytes. */
+export type Transport = 'udp' | 'tcp' | 'doh' | 'dot'
 
 /**
  * Answers a parsed query from memory. The daemon swaps the resolver atomically on every health or

@@ -7,4 +7,3 @@ export {
 } from './servers.js'
 export type { CloseOptions, CloseResult } from './shutdown.js'
 export { checkingIntervalMs } from './limits.js'
-export { buildSniTable, type SniEntry, type SniTable } from './sni.js'

@@ -1,63 +1,19 @@
+import { tlsCertificatesSchema } from '@nines/tls'
 import { z } from 'zod'
 import { edgeCacheSchema } from '../cache/options.js'
 import { cidrSchema } from './cidr.js'
-import { hostPatternSchema } from './host.js'
 import { listenAddressSchema } from './listen-address.js'
 
 const labelValue = z.string().regex(/^[a-z0-9][a-z0-9._-]*$/i, 'expected a label such as eu-west-1a')
-const filePath = z.string().min(1, { error: 'expected a file path' })
-
-/** One certificate and its key (PEM files, read at start and on change). */
-export const tlsCertificateSchema = z.strictObject({
-  certFile: filePath,
-  keyFile: filePath,
-  /** SNI names it serves (exact or `*.` wildcard); without any it is the default certificate. */
-  serverNames: z
-    .array(
-      hostPatternSchema.refine((name) => name !== '*', {
-        message: 'expected a name or a *. wildcard; a certificate without serverNames is the default',
-      }),
-    )
-    .default([]),
-})
 
 /**
- * TLS listeners and their certificates. At most one certificate has no `serverNames`: it answers
- * clients whose SNI matches no other (or who send none); without it, the first certificate does.
+ * TLS listeners and their certificates (@nines/tls: at most one default certificate, each server name
+ * on one certificate).
  */
-export const tlsSchema = z
-  .strictObject({
-    listen: z.array(listenAddressSchema).min(1, { error: 'expected at least one TLS listen address' }),
-    certificates: z.array(tlsCertificateSchema).min(1, { error: 'expected at least one certificate' }),
-  })
-  .superRefine((tls, ctx) => {
-    let fallback: number | undefined
-    const names = new Map<string, string>()
-    tls.certificates.forEach((certificate, i) => {
-      if (certificate.serverNames.length === 0) {
-        if (fallback !== undefined) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['certificates', i, 'serverNames'],
-            input: certificate.serverNames,
-            message: `expected serverNames: certificates[${fallback}] is already the default certificate`,
-          })
-        }
-        fallback ??= i
-      }
-      certificate.serverNames.forEach((name, j) => {
-        const first = names.get(name)
-        if (first !== undefined) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['certificates', i, 'serverNames', j],
-            input: name,
-            message: `${name} is also served by ${first}`,
-          })
-        } else names.set(name, `certificates[${i}].serverNames[${j}]`)
-      })
-    })
-  })
+export const tlsSchema = z.strictObject({
+  listen: z.array(listenAddressSchema).min(1, { error: 'expected at least one TLS listen address' }),
+  certificates: tlsCertificatesSchema,
+})
 
 /**
  * Limits against slow or greedy clients. Node's own defaults (60 s for headers, 300 s per request) let

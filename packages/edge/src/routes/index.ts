@@ -3,7 +3,6 @@ export {
   clientLimitsSchema,
   edgeInstanceSchema,
   edgeListenClaims,
-  tlsCertificateSchema,
   tlsSchema,
   type ClientLimits,
   type EdgeInstance,

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises'
 import { basename, dirname, resolve } from 'node:path'
 import { createSecureContext, type SecureContext } from 'node:tls'
 import { NinesError, type Logger } from '@nines/core'
-import type { TlsOptions } from '../routes/edge-schema.js'
+import type { TlsCertificate, TlsCertificatesOptions } from './schema.js'
 import { buildSniTable, type SniTable } from './sni.js'
 
 /** One certificate as loaded: its PEM bytes and the context made from them. */
@@ -18,10 +18,7 @@ export interface LoadedCertificate {
  * NINES_ERR_CERTIFICATE_READ (`tls.certificates[1].certFile: cannot read /x.pem: ENOENT`) or
  * NINES_ERR_CERTIFICATE_INVALID (not PEM, or the key does not match the certificate).
  */
-export async function loadCertificate(
-  entry: TlsOptions['certificates'][number],
-  path: string,
-): Promise<LoadedCertificate> {
+export async function loadCertificate(entry: TlsCertificate, path: string): Promise<LoadedCertificate> {
   const read = async (field: 'certFile' | 'keyFile'): Promise<Buffer> => {
     const file = entry[field]
     try {
@@ -46,16 +43,16 @@ export async function loadCertificate(
 }
 
 export interface CertificateStoreOptions {
-  readonly tls: TlsOptions
+  readonly tls: TlsCertificatesOptions
   readonly logger: Logger
   /** Called with the default certificate whenever it changes (clients without SNI get it). */
-  readonly onDefaultChange: (certificate: LoadedCertificate) => void
-  /** Quiet time after the last file event before reloading; editors and renames come in bursts. */
-  readonly debounceMs: number
+  readonly onDefaultChange?: (certificate: LoadedCertificate) => void
+  /** Quiet time after the last file event before reloading; editors and renames come in bursts. Default 200 ms. */
+  readonly debounceMs?: number
 }
 
 /**
- * The TLS listeners' certificates: an SNI table over SecureContexts, rebuilt from the files on
+ * A TLS listener's certificates: an SNI table over SecureContexts, rebuilt from the files on
  * `reload()` and on file changes. A certificate that fails to load keeps its previous context, so a
  * half-written or mismatched pair never takes a listener down; established connections keep the
  * context they were made with.
@@ -88,7 +85,7 @@ export class CertificateStore {
     return this.table.pick(undefined)
   }
 
-  /** For `https.createServer({ SNICallback })`. */
+  /** For `https.createServer({ SNICallback })`, `tls.createServer` and `http2.createSecureServer`. */
   readonly sniCallback = (
     servername: string,
     callback: (error: Error | null, context?: SecureContext) => void,
@@ -145,7 +142,7 @@ export class CertificateStore {
     this.timer = setTimeout(() => {
       // Errors were logged by reloadNow; a watcher has nobody else to tell.
       this.reload().catch(() => {})
-    }, this.options.debounceMs)
+    }, this.options.debounceMs ?? 200)
     this.timer.unref()
   }
 
@@ -174,7 +171,7 @@ export class CertificateStore {
     if (changed > 0) {
       this.table = this.build()
       const after = this.defaultCertificate()
-      if (after !== before) this.options.onDefaultChange(after)
+      if (after !== before) this.options.onDefaultChange?.(after)
       logger.info({ changed }, 'certificates reloaded')
     }
     if (firstError !== undefined) throw firstError
