@@ -30,12 +30,13 @@ export function banner(
       !started.has(i.name)
         ? `  ${i.name.padEnd(4)} nines-${i.role} not started: the local stack does not run nines-${i.role} yet`
         : i.role === 'dns'
-          ? `  ${i.name.padEnd(4)} nines-dns  DNS ${i.dnsAddress}:${i.dnsPort} (UDP and TCP), admin http://${i.adminAddress}:${i.adminPort}`
+          ? `  ${i.name.padEnd(4)} nines-dns  DNS ${i.dnsAddress}:${i.dnsPort} (UDP and TCP), DoH https://${i.dnsAddress}:${i.dohPort}/dns-query and /resolve, DoT ${i.dnsAddress}:${i.dotPort}, admin http://${i.adminAddress}:${i.adminPort}`
           : `  ${i.name.padEnd(4)} nines-edge HTTP http://${i.httpAddress}:${i.httpPort}, admin http://${i.adminAddress}:${i.adminPort}`,
     ),
     ...stack.endpoints.map(
       (e) => `  ${e.name.padEnd(4)} endpoint   http://${e.address}:${e.port} (${e.stack})`,
     ),
+    `  page example page http://${stack.page.address}:${stack.page.port}/ (${stack.page.dir}/)`,
     '',
     'Query:',
     `  dig @${ns1.dnsAddress} -p ${ns1.dnsPort} app.nines.test`,
@@ -43,6 +44,8 @@ export function banner(
     `  dig @${ns1.dnsAddress} -p ${ns1.dnsPort} nines.test NS`,
     `  curl -s ${admin}/status`,
     `  curl -s '${admin}/explain?name=app.nines.test&type=A&client=127.0.0.1'   # what a client gets, and why`,
+    ...secureLines(ns1, second),
+    ...pageLines(stack, dns),
     ...(edge === undefined ? [] : edgeLines(edge)),
     `Break endpoint ${victim.name}: it leaves the answers within about ${downAfterSec} s (${hungAfterSec} s if it hangs), and returns within about ${backAfterSec} s of healing (${rise} good checks):`,
     `  ${crash.padEnd(width)}# exits; restarted after ${restartAfterMs / 1000} s`,
@@ -64,5 +67,35 @@ function edgeLines(edge: EdgeInstanceEntry): string[] {
     `  curl -s ${resolve} ${base}/`,
     `  curl -sN ${resolve} ${base}/api/events   # server-sent events pass through`,
     `  curl -s http://${edge.adminAddress}:${edge.adminPort}/status   # pools as the router sees them`,
+  ]
+}
+
+/** The local CA every DoH and DoT client must trust, relative to the root (the working directory). */
+const caFile = 'var/tls/ca.pem'
+
+/** DoH (JSON and RFC 8484) and DoT, each trusting only the local CA. */
+function secureLines(ns1: DnsInstanceEntry, ns2: DnsInstanceEntry): string[] {
+  const json = `https://${ns1.dnsAddress}:${ns1.dohPort}/resolve?name=app.nines.test&type=A`
+  return [
+    `Over DoH and DoT (certificates of the local CA ${caFile}, made at the first start; not trusted system-wide):`,
+    `  curl -s --cacert ${caFile} '${json}'`,
+    `  kdig @${ns2.dnsAddress} -p ${ns2.dohPort} +https +tls-ca=${caFile} app.nines.test   # RFC 8484`,
+    `  kdig @${ns1.dnsAddress} -p ${ns1.dotPort} +tls-ca=${caFile} app.nines.test   # DoT`,
+  ]
+}
+
+/**
+ * The example page, and how a browser trusts the private CA for its DoH calls. Chromium's SPKI list
+ * matches only certificates the server sends, and the nameservers send their leaf alone, so it lists the
+ * leaves' key hashes, not the CA's.
+ */
+function pageLines({ page }: LocalStack, nameservers: readonly DnsInstanceEntry[]): string[] {
+  const url = `http://${page.address}:${page.port}/`
+  const names = nameservers.map((i) => i.name).join(' ')
+  const spki = `for n in ${names}; do openssl x509 -in var/tls/$n.pem -pubkey -noout | openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | base64; done | paste -sd,`
+  return [
+    `In a browser (DoH JSON through fetch, both nameservers, @nines/client): ${url}`,
+    `  the browser must trust ${caFile}, a private CA (or import it as an authority); Chromium, in a throw-away profile:`,
+    `  chromium --user-data-dir="$(mktemp -d)" --ignore-certificate-errors-spki-list="$(${spki})" ${url}`,
   ]
 }

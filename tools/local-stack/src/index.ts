@@ -31,3 +31,10 @@ export {
   type CertificatePair,
   type LocalCertificates,
 } from './certificates.js'
+export {
+  startStaticServer,
+  staticFile,
+  type StaticMount,
+  type StaticServer,
+  type StaticServerOptions,
+} from './static-server.js'

@@ -25,7 +25,10 @@ describe('the table matches examples/local.yaml', () => {
     for (const i of localStack.instances) {
       const listen =
         i.role === 'dns'
-          ? `dns:\\s*\\n\\s+listen: \\[\\s*'${re(i.dnsAddress)}:${i.dnsPort}'\\s*\\]`
+          ? `dns:\\s*\\n\\s+listen: \\[\\s*'${re(i.dnsAddress)}:${i.dnsPort}'\\s*\\]\\s*\\n` +
+            `\\s+tls:\\s*\\n\\s+certificates: \\[\\{ certFile: var/tls/${i.name}\\.pem, keyFile: var/tls/${i.name}-key\\.pem \\}\\]\\s*\\n` +
+            `\\s+doh: \\{ listen: \\['${re(i.dnsAddress)}:${i.dohPort}'\\], cors: \\{ allowOrigins: \\['\\*'\\] \\} \\}\\s*\\n` +
+            `\\s+dot: \\{ listen: \\['${re(i.dnsAddress)}:${i.dotPort}'\\] \\}`
           : `edge: \\{ listen: \\['${re(i.httpAddress)}:${i.httpPort}'\\][^}]*\\}`
       const entry = new RegExp(
         `^ {2}${i.name}:\\s*\\n\\s+${listen}\\s*\\n` +
@@ -46,6 +49,13 @@ describe('the table matches examples/local.yaml', () => {
           `- \\{ name: ${e.name}, address: ${re(e.address)}, port: ${e.port}, .*stack: ${e.stack} \\}`,
         ),
       )
+    }
+  })
+
+  it('lists the DoH JSON URL of each nameserver in the example page', () => {
+    const page = readFileSync(`${root}${localStack.page.dir}/app.js`, 'utf8')
+    for (const i of localStack.instances) {
+      if (i.role === 'dns') expect(page).toContain(`'https://${i.dnsAddress}:${i.dohPort}/resolve'`)
     }
   })
 
@@ -70,23 +80,44 @@ describe('planLocalStack', () => {
       'tcp 127.0.0.11:8080',
       'tcp 127.0.0.12:8080',
       'tcp 127.0.0.13:8080',
+      'tcp 127.0.0.1:8090',
       'udp 127.0.0.1:5300',
       'tcp 127.0.0.1:5300',
+      'tcp 127.0.0.1:8443',
+      'tcp 127.0.0.1:8853',
       'tcp 127.0.0.1:9301',
       'udp 127.0.0.2:5300',
       'tcp 127.0.0.2:5300',
+      'tcp 127.0.0.2:8443',
+      'tcp 127.0.0.2:8853',
       'tcp 127.0.0.1:9302',
       'tcp 127.0.0.1:8080',
       'tcp 127.0.0.1:9311',
     ])
   })
 
-  it('starts the endpoints, restartable, before the daemons, which are not', () => {
+  it('makes the local CA and a certificate per nameserver before anything starts', () => {
+    expect(plan.certificates).toEqual({
+      root: '/repo',
+      names: [
+        { name: 'ns1', address: '127.0.0.1', host: 'ns1.nines.test' },
+        { name: 'ns2', address: '127.0.0.2', host: 'ns2.nines.test' },
+      ],
+    })
+  })
+
+  it('starts the endpoints and the page, restartable, before the daemons, which are not', () => {
     const [endpoints = [], daemons = []] = plan.phases
     expect(endpoints.map((c) => [c.name, c.restartAfterMs, c.readyUrl])).toEqual([
       ['a', 15_000, 'http://127.0.0.11:8080/health'],
       ['b', 15_000, 'http://127.0.0.12:8080/health'],
       ['c', 15_000, 'http://127.0.0.13:8080/health'],
+      ['page', 15_000, 'http://127.0.0.1:8090/'],
+    ])
+    expect(endpoints[3]?.args).toEqual([
+      '/repo/tools/local-stack/dist/page-main.js',
+      ...['--address', '127.0.0.1', '--port', '8090'],
+      ...['--mount', '/=examples/browser', '--mount', '/client/=packages/client/dist'],
     ])
     expect(endpoints[1]?.args).toEqual([
       '/repo/tools/stacks/dist/main.js',
@@ -105,6 +136,8 @@ describe('planLocalStack', () => {
       '/repo/apps/dns-server/dist/main.js',
       '/repo/apps/edge-router/dist/main.js',
       '/repo/tools/stacks/dist/main.js',
+      '/repo/tools/local-stack/dist/page-main.js',
+      '/repo/packages/client/dist/index.js',
     ])
   })
 
@@ -138,11 +171,15 @@ describe('planLocalStack', () => {
       'apps/dns-server/dist/main.js',
       'apps/edge-router/dist/main.js',
       'tools/stacks/dist/main.js',
+      'tools/local-stack/dist/page-main.js',
+      'packages/client/dist/index.js',
     ])
     expect(withEdge.banner).toContain(
       '  edge1 nines-edge HTTP http://127.0.0.1:8080, admin http://127.0.0.1:9311',
     )
   })
+
+  const text = () => plan.banner.join('\n')
 
   it('prints commands that use the table', () => {
     expect(plan.banner).toEqual(
@@ -153,12 +190,21 @@ describe('planLocalStack', () => {
         "  curl -s 'http://127.0.0.1:9301/explain?name=app.nines.test&type=A&client=127.0.0.1'   # what a client gets, and why",
         '  npm run -s nines-edge -- override app/b clear --config examples/local.yaml',
         '  curl -s --resolve app.nines.test:8080:127.0.0.1 http://app.nines.test:8080/',
+        "  curl -s --cacert var/tls/ca.pem 'https://127.0.0.1:8443/resolve?name=app.nines.test&type=A'",
+        '  kdig @127.0.0.2 -p 8443 +https +tls-ca=var/tls/ca.pem app.nines.test   # RFC 8484',
+        '  kdig @127.0.0.1 -p 8853 +tls-ca=var/tls/ca.pem app.nines.test   # DoT',
+        'In a browser (DoH JSON through fetch, both nameservers, @nines/client): http://127.0.0.1:8090/',
+        '  page example page http://127.0.0.1:8090/ (examples/browser/)',
         'Ctrl-C stops everything.',
       ]),
     )
-    const text = plan.banner.join('\n')
-    expect(text).toContain('within about 2 s (3.5 s if it hangs), and returns within about 1.5 s of healing')
-    expect(text).toMatch(
+    expect(text()).toContain(
+      '--ignore-certificate-errors-spki-list="$(for n in ns1 ns2; do openssl x509 -in var/tls/$n.pem -pubkey',
+    )
+    expect(text()).toContain(
+      'within about 2 s (3.5 s if it hangs), and returns within about 1.5 s of healing',
+    )
+    expect(text()).toMatch(
       /curl -X POST http:\/\/127\.0\.0\.12:8080\/__nines\/crash +# exits; restarted after 15 s/,
     )
   })

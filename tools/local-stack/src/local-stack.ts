@@ -20,11 +20,16 @@ interface InstanceEntryBase {
   adminPort: number
 }
 
-/** An instance with `dns`: nines-dns on UDP and TCP. */
+/** An instance with `dns`: nines-dns on UDP and TCP, and DoH and DoT on the same address. */
 export interface DnsInstanceEntry extends InstanceEntryBase {
   role: 'dns'
   dnsAddress: string
   dnsPort: number
+  /** DoH (`/dns-query`, JSON `/resolve`) over HTTPS with the local CA's certificate for `host`. */
+  dohPort: number
+  dotPort: number
+  /** The nameserver's host name, in its certificate beside `dnsAddress`. */
+  host: string
 }
 
 /** An instance with `edge`: nines-edge on plain HTTP. */
@@ -41,6 +46,8 @@ export interface LocalStack {
   configPath: string
   endpoints: readonly DemoEndpointEntry[]
   instances: readonly DaemonInstanceEntry[]
+  /** The example page (`examples/browser/`, the client at `/client/`), served over plain HTTP. */
+  page: { address: string; port: number; dir: string; clientDir: string }
   /** The pool's check, for the hints printed at start-up. */
   check: { intervalMs: number; timeoutMs: number; rise: number; fall: number }
 }
@@ -58,6 +65,9 @@ export const localStack: LocalStack = {
       name: 'ns1',
       dnsAddress: '127.0.0.1',
       dnsPort: 5300,
+      dohPort: 8443,
+      dotPort: 8853,
+      host: 'ns1.nines.test',
       adminAddress: '127.0.0.1',
       adminPort: 9301,
     },
@@ -66,6 +76,9 @@ export const localStack: LocalStack = {
       name: 'ns2',
       dnsAddress: '127.0.0.2',
       dnsPort: 5300,
+      dohPort: 8443,
+      dotPort: 8853,
+      host: 'ns2.nines.test',
       adminAddress: '127.0.0.1',
       adminPort: 9302,
     },
@@ -78,5 +91,6 @@ export const localStack: LocalStack = {
       adminPort: 9311,
     },
   ],
+  page: { address: '127.0.0.1', port: 8090, dir: 'examples/browser', clientDir: 'packages/client/dist' },
   check: { intervalMs: 1000, timeoutMs: 500, rise: 2, fall: 3 },
 }

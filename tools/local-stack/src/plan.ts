@@ -1,6 +1,7 @@
 import { join } from 'node:path'
 import { banner } from './banner.js'
-import type { DaemonInstanceEntry, InstanceRole, LocalStack } from './local-stack.js'
+import type { CertificateName } from './certificates.js'
+import type { DaemonInstanceEntry, DnsInstanceEntry, InstanceRole, LocalStack } from './local-stack.js'
 import type { PortClaim } from './ports.js'
 import type { ChildSpec } from './supervisor.js'
 
@@ -15,6 +16,11 @@ export interface Plan {
   requiredFiles: { path: string; label: string; hint: string }[]
   /** Bound for a moment before anything starts; one taken claim and nothing starts. */
   claims: PortClaim[]
+  /**
+   * Made (or reused) under `<root>/var/tls/` after the claims and before the first phase: the local CA and
+   * a certificate per name, which the daemons' DoH and DoT listeners load. None: no step.
+   */
+  certificates?: { root: string; names: CertificateName[] }
   /** Started in order; each phase must be ready before the next starts. */
   phases: StackChild[][]
   /** Printed once everything is ready. */
@@ -40,14 +46,17 @@ function serviceClaims(i: DaemonInstanceEntry): PortClaim[] {
     return [
       { protocol: 'udp', address: i.dnsAddress, port: i.dnsPort, owner: `${i.name} DNS` },
       { protocol: 'tcp', address: i.dnsAddress, port: i.dnsPort, owner: `${i.name} DNS` },
+      { protocol: 'tcp', address: i.dnsAddress, port: i.dohPort, owner: `${i.name} DoH` },
+      { protocol: 'tcp', address: i.dnsAddress, port: i.dotPort, owner: `${i.name} DoT` },
     ]
   return [{ protocol: 'tcp', address: i.httpAddress, port: i.httpPort, owner: `${i.name} HTTP` }]
 }
 
 /**
- * The real local stack: the demo endpoints first, so that the daemons' first health round finds them up,
- * then one daemon per instance, of its role (nines-dns for `dns`). `root` is the repository root, every
- * child's working directory.
+ * The real local stack: the local CA and the nameservers' certificates, then the demo endpoints and the
+ * example page's server, so that the daemons' first health round finds them up, then one daemon per
+ * instance, of its role (nines-dns for `dns`). `root` is the repository root, every child's working
+ * directory.
  */
 export function planLocalStack(
   root: string,
@@ -55,6 +64,8 @@ export function planLocalStack(
   { restartAfterMs = 15_000, daemonMains: mains = daemonMains }: PlanOptions = {},
 ): Plan {
   const stacksMain = 'tools/stacks/dist/main.js'
+  const pageMain = 'tools/local-stack/dist/page-main.js'
+  const { page } = stack
   const started = stack.instances.filter((i) => mains[i.role] !== undefined)
   const build = 'run `npm run build` (`npm start` builds first)'
   const claims: PortClaim[] = [
@@ -64,6 +75,7 @@ export function planLocalStack(
       port: e.port,
       owner: `endpoint ${e.name}`,
     })),
+    { protocol: 'tcp', address: page.address, port: page.port, owner: 'example page' },
     ...started.flatMap((i): PortClaim[] => [
       ...serviceClaims(i),
       { protocol: 'tcp', address: i.adminAddress, port: i.adminPort, owner: `${i.name} admin` },
@@ -87,6 +99,20 @@ export function planLocalStack(
     readyUrl: `http://${e.address}:${e.port}/health`,
     restartAfterMs,
   }))
+  // Served beside the endpoints: it only reads files, and the banner must not wait for it longer.
+  const pageServer: StackChild = {
+    name: 'page',
+    command: process.execPath,
+    args: [
+      join(root, pageMain),
+      ...['--address', page.address, '--port', `${page.port}`],
+      ...['--mount', `/=${page.dir}`, '--mount', `/client/=${page.clientDir}`],
+    ],
+    cwd: root,
+    readyUrl: `http://${page.address}:${page.port}/`,
+    restartAfterMs,
+  }
+  const nameservers = started.filter((i): i is DnsInstanceEntry => i.role === 'dns')
   const daemons = started.map((i): StackChild => ({
     name: i.name,
     command: process.execPath,
@@ -102,9 +128,15 @@ export function planLocalStack(
         hint: build,
       })),
       { path: join(root, stacksMain), label: stacksMain, hint: build },
+      { path: join(root, pageMain), label: pageMain, hint: build },
+      { path: join(root, page.clientDir, 'index.js'), label: `${page.clientDir}/index.js`, hint: build },
     ],
     claims,
-    phases: [endpoints, daemons],
+    certificates: {
+      root,
+      names: nameservers.map(({ name, dnsAddress, host }) => ({ name, address: dnsAddress, host })),
+    },
+    phases: [[...endpoints, pageServer], daemons],
     banner: banner(stack, restartAfterMs, new Set(started.map((i) => i.name))),
   }
 }

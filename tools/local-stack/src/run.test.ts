@@ -1,4 +1,7 @@
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { Plan, StackChild } from './plan.js'
 import { runLocalStack } from './run.js'
@@ -112,5 +115,41 @@ describe('runLocalStack', () => {
     expect(lines).toContain(`[stack] not ready after 0.6 s: ${never.readyUrl}; stopping everything`)
     expect(lines).not.toContain('BANNER')
     await expect(fetch(endpoint.readyUrl)).rejects.toThrow()
+  })
+
+  it('makes the local certificates before the first phase, reuses them next time, and stops on failure', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'nines-run-tls-'))
+    try {
+      const certificates = { root, names: [{ name: 'ns1', address: '127.0.0.1', host: 'ns1.nines.test' }] }
+      for (const expected of [
+        '[stack] certificates: made ca, ns1 in var/tls/ (CA var/tls/ca.pem)',
+        '[stack] certificates: reusing var/tls/ (CA var/tls/ca.pem)',
+      ]) {
+        const { plan } = await standInPlan({ certificates })
+        const { lines, write } = collect()
+        const stop = new AbortController()
+        const run = runLocalStack(plan, { write, signal: stop.signal })
+        await expect.poll(() => lines, { timeout: 15_000 }).toContain('BANNER')
+        expect(lines[0]).toBe(expected)
+        expect(lines.findIndex((line) => line.startsWith('[a]'))).toBeGreaterThan(0)
+        expect(existsSync(join(root, 'var/tls/ns1-key.pem'))).toBe(true)
+        stop.abort('SIGINT')
+        expect(await run).toBe(0)
+      }
+      // A root where var/ cannot be made: nothing starts.
+      const file = join(root, 'not-a-dir')
+      writeFileSync(file, '')
+      const { plan, endpoint } = await standInPlan({ certificates: { ...certificates, root: file } })
+      const { lines, write } = collect()
+      expect(await runLocalStack(plan, { write })).toBe(1)
+      expect(lines).toEqual([
+        expect.stringMatching(
+          /^\[stack\] cannot make the local certificates: .*ENOTDIR.*; nothing was started$/,
+        ),
+      ])
+      await expect(fetch(endpoint.readyUrl)).rejects.toThrow()
+    } finally {
+      rmSync(root, { recursive: true, force: true })
+    }
   })
 })

@@ -1,5 +1,7 @@
 import { existsSync } from 'node:fs'
 import { constants } from 'node:os'
+import { relative } from 'node:path'
+import { ensureLocalCertificates } from './certificates.js'
 import type { Plan } from './plan.js'
 import { describeTakenPort, findTakenPorts } from './ports.js'
 import { createSupervisor, outputLabel, type ChildFailure } from './supervisor.js'
@@ -40,6 +42,22 @@ export async function runLocalStack(plan: Plan, options: RunOptions = {}): Promi
     return 1
   }
   if (signal?.aborted) return 0
+
+  if (plan.certificates !== undefined) {
+    const { root, names } = plan.certificates
+    try {
+      const tls = await ensureLocalCertificates(root, names)
+      const where = relative(root, tls.dir) || tls.dir
+      say(
+        tls.made.length === 0
+          ? `certificates: reusing ${where}/ (CA ${relative(root, tls.caFile)})`
+          : `certificates: made ${tls.made.join(', ')} in ${where}/ (CA ${relative(root, tls.caFile)})`,
+      )
+    } catch (error) {
+      say(`cannot make the local certificates: ${(error as Error).message}; nothing was started`)
+      return 1
+    }
+  }
 
   const supervisor = createSupervisor({ write, stopGraceMs, labelWidth })
   // Even if the runner itself crashes, its children must not outlive it.

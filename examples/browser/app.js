@@ -1,0 +1,68 @@
+// The example page's script: plain ES modules, no bundler. `/client/` is @nines/client's built browser
+// entry (packages/client/dist), served beside this folder by the local stack's page server.
+import { createBrowserResolver } from '/client/index.js'
+
+const params = new URLSearchParams(location.search)
+const servers = params.getAll('ns')
+if (servers.length === 0) servers.push('https://127.0.0.1:8443/resolve', 'https://127.0.0.2:8443/resolve')
+const number = (key, fallback) => (params.has(key) ? Number(params.get(key)) : fallback)
+
+const resolver = createBrowserResolver({
+  servers,
+  // A day of serve-stale (RFC 8767): with both nameservers down, the last answer still stands, marked stale.
+  staleSec: number('staleSec', 86_400),
+  ...(params.has('maxTtlSec') && { maxTtlSec: number('maxTtlSec') }),
+  ...(params.has('skipForMs') && { skipForMs: number('skipForMs') }),
+  ...(params.has('staggerMs') && { staggerMs: number('staggerMs') }),
+})
+
+const $ = (id) => document.getElementById(id)
+$('servers').textContent = servers.join(', ')
+// Each resolve gets a number, shown on the page, so a reader (or a test) knows which one it sees.
+let round = 0
+
+const sentSoFar = () => resolver.stats().reduce((sum, s) => sum + s.sent, 0)
+
+function showStats() {
+  const rows = resolver.stats().map((s) => {
+    const row = document.createElement('tr')
+    const skipped = s.skippedUntil === null ? '–' : new Date(s.skippedUntil).toLocaleTimeString()
+    for (const cell of [s.nameserver, s.sent, s.answered, s.failed, skipped]) {
+      const td = document.createElement('td')
+      td.textContent = String(cell)
+      row.append(td)
+    }
+    return row
+  })
+  $('stats').tBodies[0].replaceChildren(...rows)
+}
+
+async function resolveApp() {
+  round += 1
+  document.body.dataset.state = 'resolving'
+  $('error').textContent = ''
+  const sentBefore = sentSoFar()
+  try {
+    const answer = await resolver.resolve('app.nines.test', 'A')
+    const addresses = answer.records.filter((rec) => rec.type === 1).map((rec) => rec.data)
+    $('addresses').textContent = addresses.join(', ') || '(none)'
+    $('nameserver').textContent = answer.nameserver
+    $('ttl').textContent = `${answer.ttl} s`
+    // The resolver does not say where an answer came from; no question sent means the cache.
+    const asked = sentSoFar() > sentBefore
+    $('source').textContent = answer.stale
+      ? 'stale cache (no nameserver answered)'
+      : asked
+        ? 'the nameserver'
+        : 'cache'
+    document.body.dataset.state = 'answered'
+  } catch (error) {
+    $('error').textContent = `${error.code ?? 'error'}: ${error.message}`
+    document.body.dataset.state = 'failed'
+  }
+  document.body.dataset.round = String(round)
+  showStats()
+}
+
+$('resolve').addEventListener('click', () => void resolveApp())
+void resolveApp()
