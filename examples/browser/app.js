@@ -5,12 +5,17 @@ import { createBrowserResolver } from '/client/index.js'
 const params = new URLSearchParams(location.search)
 const servers = params.getAll('ns')
 if (servers.length === 0) servers.push('https://127.0.0.1:8443/resolve', 'https://127.0.0.2:8443/resolve')
+const name = params.get('name') ?? 'app.nines.test'
 const number = (key, fallback) => (params.has(key) ? Number(params.get(key)) : fallback)
 
 const resolver = createBrowserResolver({
   servers,
   // A day of serve-stale (RFC 8767): with both nameservers down, the last answer still stands, marked stale.
   staleSec: number('staleSec', 86_400),
+  // The resolver keeps its own TTL cache; the browser's HTTP cache (the replies carry Cache-Control:
+  // max-age=TTL) would answer for a nameserver that is down and show it as answering. The page shows
+  // which nameserver answered, so every question it sends goes to the network.
+  fetch: (url, init) => fetch(url, { ...init, cache: 'no-store' }),
   ...(params.has('maxTtlSec') && { maxTtlSec: number('maxTtlSec') }),
   ...(params.has('skipForMs') && { skipForMs: number('skipForMs') }),
   ...(params.has('staggerMs') && { staggerMs: number('staggerMs') }),
@@ -18,6 +23,7 @@ const resolver = createBrowserResolver({
 
 const $ = (id) => document.getElementById(id)
 $('servers').textContent = servers.join(', ')
+for (const element of document.querySelectorAll('.name')) element.textContent = name
 // Each resolve gets a number, shown on the page, so a reader (or a test) knows which one it sees.
 let round = 0
 
@@ -43,7 +49,7 @@ async function resolveApp() {
   $('error').textContent = ''
   const sentBefore = sentSoFar()
   try {
-    const answer = await resolver.resolve('app.nines.test', 'A')
+    const answer = await resolver.resolve(name, 'A')
     const addresses = answer.records.filter((rec) => rec.type === 1).map((rec) => rec.data)
     $('addresses').textContent = addresses.join(', ') || '(none)'
     $('nameserver').textContent = answer.nameserver
