@@ -32,25 +32,38 @@ export function dohAgents(ca?: string | Buffer | readonly (string | Buffer)[]): 
   }
 }
 
-/** RFC 8484 wire format: POST `application/dns-message` to the URL (`https://host:8443/dns-query`). */
+export type DohMethod = 'POST' | 'GET'
+
+/**
+ * RFC 8484 wire format to the URL (`https://host:8443/dns-query`): POST `application/dns-message`, or
+ * GET `?dns=<base64url>` (§4.1; with ID 0 equal questions are equal URLs, so HTTP caches can answer).
+ */
 export function dohQuery(
   url: URL,
   agents: DohAgents,
   question: Question,
   signal: AbortSignal,
+  method: DohMethod = 'POST',
 ): Promise<Reply> {
   const body = queryBytes(question, DOH_ID)
   const from = url.toString()
+  let target = url
+  if (method === 'GET') {
+    target = new URL(url)
+    target.searchParams.set('dns', body.toString('base64url')) // unpadded, as §4.1 asks
+  }
   return new Promise<Reply>((resolve, reject) => {
     if (signal.aborted) return reject(aborted(signal))
     const secure = url.protocol === 'https:'
-    const req = (secure ? httpsRequest : httpRequest)(url, {
-      method: 'POST',
+    const req = (secure ? httpsRequest : httpRequest)(target, {
+      method,
       agent: secure ? agents.https : agents.http,
       headers: {
         accept: 'application/dns-message',
-        'content-type': 'application/dns-message',
-        'content-length': body.length,
+        ...(method === 'POST' && {
+          'content-type': 'application/dns-message',
+          'content-length': body.length,
+        }),
       },
       signal,
     })
@@ -86,6 +99,6 @@ export function dohQuery(
         }
       })
     })
-    req.end(body)
+    req.end(method === 'POST' ? body : undefined)
   })
 }
