@@ -3,9 +3,11 @@
 // dead nameserver: HTTP GETs in a loop through @nines/client's agent, each line saying which address
 // served it, which ones were tried first, and which nameserver gave the addresses. Against `npm start`
 // by default; every address is a flag (node examples/client/demo.mjs --help).
+import console from 'node:console'
 import { existsSync, readFileSync } from 'node:fs'
 import { request } from 'node:http'
-import { fileURLToPath } from 'node:url'
+import process from 'node:process'
+import { URL, fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { createHttpAgent, createNodeResolver } from '@nines/client/node'
 
