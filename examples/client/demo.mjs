@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { request } from 'node:http'
 import process from 'node:process'
 import { URL, fileURLToPath } from 'node:url'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { parseArgs } from 'node:util'
 import { createHttpAgent, createNodeResolver } from '@nines/client/node'
 
@@ -135,7 +136,7 @@ for (let i = 1; i <= requests; i++) {
     console.log(`${n}  ${r.status}  served by ${r.served} (${r.who})${tried}  ${dns}`)
   }
   const wait = intervalMs - (Date.now() - started)
-  if (i < requests && wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
+  if (i < requests && wait > 0) await sleep(wait)
 }
 const list = (map) => [...map].map(([k, v]) => `${k} ×${v}`).join(', ') || 'none'
 console.log(`
