@@ -1,12 +1,15 @@
 // DoH, both forms, against the real nines-dns DoH listener (in-process, certificates from openssl): the
 // wire form (RFC 8484, POST and GET) through @nines/client/node, the JSON form through the browser
 // entry's `dohJson` with undici's fetch (a private CA, as a page would trust the local stack).
-import { createServer, request, type Server } from 'node:http'
+import { readFileSync } from 'node:fs'
+import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
+import { RRType } from '@nines/wire'
 import { isNinesError } from '@nines/core'
 import { Agent, fetch as undiciFetch } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createBrowserResolver, createResolver, dohJson } from './index.js'
-import { createNodeResolver } from './node/index.js'
+import { createNodeResolver, dohAgents, dohQuery } from './node/index.js'
 import { APP, APP_V4, APP_V6, ZONE, selfSigned, startSecureServer, type SecureServer } from './testing.js'
 
 let cert: ReturnType<typeof selfSigned>
@@ -59,26 +62,8 @@ describe('DoH wire (RFC 8484) from Node', () => {
 
   it('GET ?dns= (unpadded base64url, ID 0) through a forwarding proxy, as an HTTP cache would see it', async () => {
     const seen: { method: string; url: string }[] = []
-    const upstream = new URL(ns[0].plain)
-    const proxy: Server = createServer((req, res) => {
-      seen.push({ method: req.method!, url: req.url! })
-      const out = request(
-        {
-          host: upstream.hostname,
-          port: upstream.port,
-          path: req.url,
-          method: req.method,
-          headers: req.headers,
-        },
-        (up) => {
-          res.writeHead(up.statusCode!, up.headers)
-          up.pipe(res)
-        },
-      )
-      req.pipe(out)
-    })
-    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
-    const via = `http://127.0.0.1:${(proxy.address() as { port: number }).port}/dns-query`
+    const proxy = await forwarder(false, seen)
+    const via = proxy.url
     const resolver = createNodeResolver({ nameservers: [via], dohMethod: 'GET' })
     expect(await resolver.resolve(APP, 'AAAA')).toMatchObject({ records: [{ data: APP_V6 }] })
     expect(seen).toHaveLength(1)
@@ -87,8 +72,7 @@ describe('DoH wire (RFC 8484) from Node', () => {
     expect(dns).toMatch(/^[A-Za-z0-9_-]+$/) // base64url without '=' padding
     expect(Buffer.from(dns, 'base64url').readUInt16BE(0)).toBe(0)
     resolver.close()
-    proxy.closeAllConnections()
-    await new Promise((resolve) => proxy.close(resolve))
+    await proxy.close()
 
     // And straight to the TLS listener.
     const direct = createNodeResolver({ nameservers: [ns[1].doh], ca: cert.ca, dohMethod: 'GET' })
@@ -105,6 +89,75 @@ describe('DoH wire (RFC 8484) from Node', () => {
     expect(isNinesError(error, 'NINES_ERR_NO_NAMESERVER')).toBe(true)
     expect((error as Error).message).toMatch(/self.signed|certificate/)
     resolver.close()
+  })
+})
+
+/** A forwarding proxy to ns1's plain-HTTP listener: `tls` makes it HTTPS speaking only HTTP/1.1. */
+async function forwarder(tls: boolean, seen: { method: string; url: string }[] = []) {
+  const upstream = new URL(ns[0].plain)
+  const forward = (req: IncomingMessage, res: ServerResponse) => {
+    seen.push({ method: req.method!, url: req.url! })
+    const out = request(
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        path: req.url,
+        method: req.method,
+        headers: req.headers,
+      },
+      (up) => {
+        res.writeHead(up.statusCode!, up.headers)
+        up.pipe(res)
+      },
+    )
+    req.pipe(out)
+  }
+  const server: Server = tls
+    ? createHttpsServer({ key: readFileSync(cert.keyFile), cert: readFileSync(cert.certFile) }, forward)
+    : createServer(forward)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const url = `${tls ? 'https' : 'http'}://127.0.0.1:${(server.address() as { port: number }).port}/dns-query`
+  const close = async () => {
+    server.closeAllConnections()
+    await new Promise((resolve) => server.close(resolve))
+  }
+  return { url, close }
+}
+
+describe('DoH over HTTP/2 (the default for https)', () => {
+  const ask = (agents: ReturnType<typeof dohAgents>, url: string, name: string, type: number = RRType.A) =>
+    dohQuery(new URL(url), agents, { name, type }, AbortSignal.timeout(5000))
+
+  it('asks many questions at once on one session; a stopped server drops it, restarted a new one answers', async () => {
+    const agents = dohAgents(cert.ca)
+    const names = Array.from({ length: 12 }, (_, i) => (i === 0 ? APP : `n${i}.${ZONE}`))
+    const replies = await Promise.all(names.map((name) => ask(agents, ns[0].doh, name)))
+    expect(replies[0]!.answers.map((r) => r.data).sort()).toEqual(APP_V4)
+    expect(replies.slice(1).every((r) => r.rcode === 3)).toBe(true)
+    expect(agents.h2!.opened).toBe(1) // negotiated h2 once, every question on that session
+    expect((await ask(agents, ns[0].doh, APP, RRType.AAAA)).answers[0]!.data).toBe(APP_V6)
+    expect(agents.h2!.opened).toBe(1)
+
+    const restart = await stopNs1()
+    await expect(ask(agents, ns[0].doh, APP)).rejects.toMatchObject({ code: 'NINES_ERR_BAD_ANSWER' })
+    await restart()
+    expect((await ask(agents, ns[0].doh, APP)).answers).toHaveLength(2)
+    expect(agents.h2!.opened).toBe(2)
+    agents.destroy()
+  })
+
+  it('falls back to HTTP/1.1 keep-alive for a server that does not offer h2, and with dohHttp2: false', async () => {
+    const h1 = await forwarder(true)
+    const agents = dohAgents(cert.ca)
+    expect((await ask(agents, h1.url, APP)).answers).toHaveLength(2)
+    expect((await ask(agents, h1.url, APP, RRType.AAAA)).answers[0]!.data).toBe(APP_V6)
+    expect(agents.h2!.opened).toBe(0)
+    agents.destroy()
+    await h1.close()
+    const noH2 = dohAgents(cert.ca, { http2: false })
+    expect(noH2.h2).toBeUndefined()
+    expect((await ask(noH2, ns[1].doh, APP)).answers).toHaveLength(2)
+    noH2.destroy()
   })
 })
 

@@ -15,6 +15,7 @@ export { nodeTransport, type NodeTransport } from './transport.js'
 export { udpQuery } from './udp.js'
 export { dotQuery, tcpQuery } from './tcp.js'
 export { dohQuery, dohAgents, type DohAgents, type DohMethod } from './doh.js'
+export { H2Sessions } from './h2.js'
 
 export interface NodeResolverOptions extends Omit<ResolverOptions, 'transport'> {
   /**
@@ -26,6 +27,8 @@ export interface NodeResolverOptions extends Omit<ResolverOptions, 'transport'> 
   readonly ca?: string | Buffer | readonly (string | Buffer)[]
   /** DoH: `POST` (default) or `GET ?dns=`, which HTTP caches can answer (RFC 8484 §4.1). */
   readonly dohMethod?: DohMethod
+  /** DoH over https: HTTP/2 (one session per server, reused) when the server offers it; default true. */
+  readonly dohHttp2?: boolean
   /** How long a connection attempt to one address may take before the next is tried; default 250. */
   readonly connectAttemptTimeoutMs?: number
 }
@@ -41,13 +44,14 @@ export interface NodeResolver extends Resolver {
 }
 
 export function createNodeResolver(options: NodeResolverOptions): NodeResolver {
-  const { ca, connectAttemptTimeoutMs, dohMethod, ...rest } = options
+  const { ca, connectAttemptTimeoutMs, dohMethod, dohHttp2, ...rest } = options
   if (dohMethod !== undefined && dohMethod !== 'POST' && dohMethod !== 'GET') {
     throw new ClientArgumentError(`dohMethod: expected 'POST' or 'GET', got ${JSON.stringify(dohMethod)}`)
   }
   const transport = nodeTransport(options.nameservers ?? [], {
     ...(ca !== undefined && { ca }),
     ...(dohMethod !== undefined && { dohMethod }),
+    ...(dohHttp2 !== undefined && { dohHttp2 }),
   })
   const resolver = createResolver({
     ...rest,

@@ -16,11 +16,15 @@ export interface NodeTransport {
  */
 export function nodeTransport(
   nameservers: readonly string[],
-  options: { ca?: string | Buffer | readonly (string | Buffer)[]; dohMethod?: DohMethod } = {},
+  options: {
+    ca?: string | Buffer | readonly (string | Buffer)[]
+    dohMethod?: DohMethod
+    dohHttp2?: boolean
+  } = {},
 ): NodeTransport {
   const specs = new Map<string, NameserverSpec>()
   nameservers.forEach((ns, i) => specs.set(ns, parseNameserver(ns, `nameservers[${i}]`)))
-  const agents = dohAgents(options.ca)
+  const agents = dohAgents(options.ca, { http2: options.dohHttp2 !== false })
   return {
     transport(nameserver, question, signal) {
       const spec = specs.get(nameserver) ?? parseNameserver(nameserver)
