@@ -6,6 +6,7 @@
 import console from 'node:console'
 import { existsSync, readFileSync } from 'node:fs'
 import { request } from 'node:http'
+import { performance } from 'node:perf_hooks'
 import process from 'node:process'
 import { URL, fileURLToPath } from 'node:url'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -114,9 +115,11 @@ for (let i = 1; i <= requests; i++) {
   let dns
   try {
     const sent = resolver.stats().reduce((n, s) => n + s.sent, 0)
+    const asking = performance.now()
     const answer = await resolver.resolve(flags.host, 'A')
+    const ms = (performance.now() - asking).toFixed(0)
     const asked = resolver.stats().reduce((n, s) => n + s.sent, 0) > sent
-    const source = answer.stale ? 'stale' : asked ? 'asked' : 'cached'
+    const source = answer.stale ? 'stale' : asked ? `asked, ${ms} ms` : 'cached'
     dns = `dns: ${answer.records.filter((r) => r.type === 1).length} addresses from ${answer.nameserver} (${source})`
     tally.dnsFrom.set(answer.nameserver, (tally.dnsFrom.get(answer.nameserver) ?? 0) + 1)
   } catch (error) {
