@@ -1,6 +1,10 @@
 // Test helpers: the real authoritative server (@nines/dns) with a small zone, and misbehaving sockets.
 // Not exported from the package.
+import { execFileSync } from 'node:child_process'
 import { createSocket, type Socket as UdpSocket } from 'node:dgram'
+import { mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { seededRng } from '@nines/core'
 import {
   DnsServer,
@@ -97,5 +101,75 @@ export async function until(condition: () => boolean, timeoutMs = 5000, what = '
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
     await new Promise((resolve) => setTimeout(resolve, 5))
+  }
+}
+
+/** A self-signed certificate (its own CA) for 127.0.0.1 and `name`, made by openssl in a temp dir. */
+export function selfSigned(name = 'ns.client.test'): { certFile: string; keyFile: string; ca: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'nines-client-tls-'))
+  const [certFile, keyFile] = [join(dir, 'cert.pem'), join(dir, 'key.pem')]
+  execFileSync(
+    'openssl',
+    [
+      ...['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1'],
+      ...['-subj', `/CN=${name}`, '-addext', `subjectAltName=DNS:${name},IP:127.0.0.1`],
+      ...['-keyout', keyFile, '-out', certFile],
+    ],
+    { stdio: 'ignore' },
+  )
+  return { certFile, keyFile, ca: readFileSync(certFile, 'utf8') }
+}
+
+export interface SecureServer {
+  server: DnsServer
+  /** `127.0.0.1:PORT` (UDP, TCP on truncation). */
+  udp: string
+  /** `https://127.0.0.1:PORT/dns-query` */
+  doh: string
+  /** `https://127.0.0.1:PORT/resolve` */
+  json: string
+  /** `http://127.0.0.1:PORT/dns-query` (plainListen, as behind a proxy) */
+  plain: string
+  /** `tls://127.0.0.1:PORT` */
+  dot: string
+  ports: { dns: number; doh: number; plain: number; dot: number }
+}
+
+/**
+ * The real nines DNS server with UDP/TCP, DoH (TLS and plain HTTP) and DoT on 127.0.0.1, the same ports
+ * again when `ports` is given (a restart).
+ */
+export async function startSecureServer(
+  cert: { certFile: string; keyFile: string },
+  ports: SecureServer['ports'] = { dns: 0, doh: 0, plain: 0, dot: 0 },
+): Promise<SecureServer> {
+  const server = new DnsServer({
+    handler: zoneHandler(),
+    tls: { certificates: [{ certFile: cert.certFile, keyFile: cert.keyFile, serverNames: [] }] },
+    watchCertificates: false,
+  })
+  const at = (port: number) => [`127.0.0.1:${port}`]
+  const bound = await server.listenAll({
+    listen: at(ports.dns),
+    doh: {
+      listen: at(ports.doh),
+      plainListen: at(ports.plain),
+      path: '/dns-query',
+      jsonPath: '/resolve',
+      cors: { allowOrigins: [] },
+      trustedProxies: [],
+    },
+    dot: { listen: at(ports.dot) },
+  })
+  const [doh, plain] = [bound.doh![0]!.port, bound.doh![1]!.port]
+  const [dns, dot] = [bound.dns[0]!.port, bound.dot![0]!.port]
+  return {
+    server,
+    udp: `127.0.0.1:${dns}`,
+    doh: `https://127.0.0.1:${doh}/dns-query`,
+    json: `https://127.0.0.1:${doh}/resolve`,
+    plain: `http://127.0.0.1:${plain}/dns-query`,
+    dot: `tls://127.0.0.1:${dot}`,
+    ports: { dns, doh, plain, dot },
   }
 }

@@ -1,7 +1,7 @@
 import type { Transport } from '../types.js'
-import { dohAgents, dohQuery } from './doh.js'
+import { dohAgents, dohQuery, type DohMethod } from './doh.js'
 import { parseNameserver, type NameserverSpec } from './spec.js'
-import { tcpQuery } from './tcp.js'
+import { dotQuery, tcpQuery } from './tcp.js'
 import { udpQuery } from './udp.js'
 
 export interface NodeTransport {
@@ -10,20 +10,29 @@ export interface NodeTransport {
 }
 
 /**
- * The transport for Node: each nameserver string picks UDP (TCP on truncation), TCP or DoH (RFC 8484).
+ * The transport for Node: each nameserver string picks UDP (TCP on truncation), TCP, DoT (RFC 7858) or
+ * DoH (RFC 8484).
  * Every spec is parsed up front, so a bad one throws at construction, naming its index.
  */
 export function nodeTransport(
   nameservers: readonly string[],
-  options: { ca?: string | Buffer | readonly (string | Buffer)[] } = {},
+  options: {
+    ca?: string | Buffer | readonly (string | Buffer)[]
+    dohMethod?: DohMethod
+    dohHttp2?: boolean
+  } = {},
 ): NodeTransport {
   const specs = new Map<string, NameserverSpec>()
   nameservers.forEach((ns, i) => specs.set(ns, parseNameserver(ns, `nameservers[${i}]`)))
-  const agents = dohAgents(options.ca)
+  const agents = dohAgents(options.ca, { http2: options.dohHttp2 !== false })
   return {
     transport(nameserver, question, signal) {
       const spec = specs.get(nameserver) ?? parseNameserver(nameserver)
-      if (spec.kind === 'https') return dohQuery(spec.url, agents, question, signal)
+      if (spec.kind === 'https') return dohQuery(spec.url, agents, question, signal, options.dohMethod)
+      if (spec.kind === 'tls') {
+        const tls = options.ca === undefined ? {} : { ca: options.ca as string }
+        return dotQuery(spec.host, spec.port, question, signal, tls)
+      }
       return (spec.kind === 'tcp' ? tcpQuery : udpQuery)(spec.host, spec.port, question, signal)
     },
     close: () => agents.destroy(),
