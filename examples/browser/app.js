@@ -12,10 +12,6 @@ const resolver = createBrowserResolver({
   servers,
   // A day of serve-stale (RFC 8767): with both nameservers down, the last answer still stands, marked stale.
   staleSec: number('staleSec', 86_400),
-  // The resolver keeps its own TTL cache; the browser's HTTP cache (the replies carry Cache-Control:
-  // max-age=TTL) would answer for a nameserver that is down and show it as answering. The page shows
-  // which nameserver answered, so every question it sends goes to the network.
-  fetch: (url, init) => fetch(url, { ...init, cache: 'no-store' }),
   ...(params.has('maxTtlSec') && { maxTtlSec: number('maxTtlSec') }),
   ...(params.has('skipForMs') && { skipForMs: number('skipForMs') }),
   ...(params.has('staggerMs') && { staggerMs: number('staggerMs') }),
@@ -26,8 +22,6 @@ $('servers').textContent = servers.join(', ')
 for (const element of document.querySelectorAll('.name')) element.textContent = name
 // Each resolve gets a number, shown on the page, so a reader (or a test) knows which one it sees.
 let round = 0
-
-const sentSoFar = () => resolver.stats().reduce((sum, s) => sum + s.sent, 0)
 
 function showStats() {
   const rows = resolver.stats().map((s) => {
@@ -47,20 +41,17 @@ async function resolveApp() {
   round += 1
   document.body.dataset.state = 'resolving'
   $('error').textContent = ''
-  const sentBefore = sentSoFar()
   try {
     const answer = await resolver.resolve(name, 'A')
     const addresses = answer.records.filter((rec) => rec.type === 1).map((rec) => rec.data)
     $('addresses').textContent = addresses.join(', ') || '(none)'
     $('nameserver').textContent = answer.nameserver
     $('ttl').textContent = `${answer.ttl} s`
-    // The resolver does not say where an answer came from; no question sent means the cache.
-    const asked = sentSoFar() > sentBefore
     $('source').textContent = answer.stale
       ? 'stale cache (no nameserver answered)'
-      : asked
-        ? 'the nameserver'
-        : 'cache'
+      : answer.cached
+        ? 'cache'
+        : 'the nameserver'
     document.body.dataset.state = 'answered'
   } catch (error) {
     $('error').textContent = `${error.code ?? 'error'}: ${error.message}`

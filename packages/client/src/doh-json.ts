@@ -23,10 +23,14 @@ export function dohJson(options: DohJsonOptions = {}): Transport {
     url.searchParams.set('type', typeName(question.type).replace(/^TYPE/, ''))
     let response: Response
     try {
-      response = await doFetch(url.toString(), {
+      // The resolver keeps its own TTL cache; a browser's HTTP cache answering from a reply's max-age
+      // would hide a dead nameserver and defeat the failover. (Node's RequestInit types lack `cache`.)
+      const init = {
         headers: { accept: 'application/dns-json', ...options.headers },
+        cache: 'no-store',
         signal,
-      })
+      }
+      response = await doFetch(url.toString(), init as RequestInit)
     } catch (error) {
       if (signal.aborted) throw error
       // fetch says only "fetch failed"; the why (refused, certificate) is in its cause.

@@ -66,7 +66,15 @@ describe('createNodeResolver against nines-dns', () => {
     const ns = await server()
     const resolver = resolverFor([ns.spec])
     const a = await resolver.resolve(APP)
-    expect(a).toMatchObject({ name: APP, type: 'A', rcode: 0, ttl: 30, stale: false, nameserver: ns.spec })
+    expect(a).toMatchObject({
+      name: APP,
+      type: 'A',
+      rcode: 0,
+      ttl: 30,
+      stale: false,
+      cached: false,
+      nameserver: ns.spec,
+    })
     expect(a.records.map((r) => r.data).sort()).toEqual(APP_V4)
     const addresses = await resolver.addresses(APP.toUpperCase() + '.') // A first, then AAAA
     expect([...addresses.slice(0, 2)].sort()).toEqual(APP_V4)
@@ -74,7 +82,9 @@ describe('createNodeResolver against nines-dns', () => {
     const www = await resolver.resolve(`www.${ZONE}`, 'A')
     expect(www.records.map((r) => r.type)).toContain(5)
     const sent = statsOf(resolver, ns.spec).sent
-    expect((await resolver.resolve(APP, 1)).records).toHaveLength(2) // cached: nothing sent
+    const again = await resolver.resolve(APP, 1) // cached: nothing sent
+    expect(again.records).toHaveLength(2)
+    expect(again.cached).toBe(true)
     expect(statsOf(resolver, ns.spec).sent).toBe(sent)
   })
 
@@ -175,7 +185,7 @@ describe('createNodeResolver against nines-dns', () => {
 
     offset = 40_000 // expired (TTL 30) 10 s ago
     const stale = await resolver.resolve(APP)
-    expect(stale).toMatchObject({ stale: true, ttl: 30, nameserver: ns1.spec })
+    expect(stale).toMatchObject({ stale: true, cached: true, ttl: 30, nameserver: ns1.spec })
     expect(stale.records.map((r) => r.data).sort()).toEqual(APP_V4)
 
     offset = 95_000 // expired 65 s ago: past staleSec

@@ -111,14 +111,15 @@ export function createResolver(options: ResolverOptions): Resolver {
     const key = `${qname}/${qtype}`
     const at = now()
     const cached = cache.get(key, at)
-    if (cached !== undefined && at < cached.expiresAt) return fromCache(qname, qtype, cached, at, false)
+    if (cached !== undefined && at < cached.expiresAt) return fromCache(qname, qtype, cached, at, false, true)
     const running = inFlight.get(key)
     if (running !== undefined) return running
     const asked = ask({ name: qname, type: qtype }).then(
       (reply) => store(key, qname, qtype, reply.reply, reply.nameserver),
       (error: unknown) => {
         const stale = cache.get(key, now())
-        if (stale !== undefined && !closing.signal.aborted) return fromCache(qname, qtype, stale, now(), true)
+        if (stale !== undefined && !closing.signal.aborted)
+          return fromCache(qname, qtype, stale, now(), true, true)
         throw error
       },
     )
@@ -144,7 +145,7 @@ export function createResolver(options: ResolverOptions): Resolver {
       expiresAt: at + ttl * 1000,
     }
     cache.set(key, entry)
-    return fromCache(name, type, entry, at, false)
+    return fromCache(name, type, entry, at, false, false)
   }
 
   /** Asks the nameservers, staggered, until one gives a usable reply or the budget runs out. */
@@ -313,7 +314,14 @@ function negativeTtl(reply: Reply, cap: number): number {
   return Math.min(Number.isFinite(minimum) ? Math.min(soa.ttl, minimum) : soa.ttl, cap)
 }
 
-function fromCache(name: string, type: number, entry: CacheEntry, now: number, stale: boolean): Resolution {
+function fromCache(
+  name: string,
+  type: number,
+  entry: CacheEntry,
+  now: number,
+  stale: boolean,
+  cached: boolean,
+): Resolution {
   const left = stale ? STALE_TTL_SEC : Math.max(0, Math.ceil((entry.expiresAt - now) / 1000))
   return {
     name,
@@ -322,6 +330,7 @@ function fromCache(name: string, type: number, entry: CacheEntry, now: number, s
     rcode: entry.rcode,
     ttl: left,
     stale,
+    cached,
     nameserver: entry.nameserver,
   }
 }

@@ -38,6 +38,8 @@ export interface Resolution {
   readonly ttl: number
   /** Served from an expired cache entry because no nameserver answered (RFC 8767). */
   readonly stale: boolean
+  /** From the cache (fresh or stale), not from a question sent for this call. */
+  readonly cached: boolean
   /** Who answered it (the one that answered it first, for a cached answer). */
   readonly nameserver: string
 }
