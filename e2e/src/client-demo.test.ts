@@ -55,9 +55,9 @@ describe('examples/client/demo.mjs', () => {
     const down = lines().slice(crashedAt + 1, crashedAt + 10)
     await start(A, 'a') // heal: the same address and port
     const healedAt = lines().length
-    expect(await Promise.race([exited, new Promise((r) => setTimeout(() => r('timeout'), 20_000))])).toBe(0)
-
+    const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r('timeout'), 20_000))])
     process.stdout.write(out)
+    expect(code).toBe(0)
     expect(out).toMatch(/done: 40 requests, 40 answered, 0 failed/)
     // While A was dead: every request served by B; DNS still gave both addresses, A tried and skipped.
     for (const line of down) expect(line).toMatch(new RegExp(`served by ${B}:${port} .*dns: 2 addresses`))

@@ -114,18 +114,20 @@ for (let i = 1; i <= requests; i++) {
   const started = Date.now()
   let dns
   try {
-    const sent = resolver.stats().reduce((n, s) => n + s.sent, 0)
     const asking = performance.now()
     const answer = await resolver.resolve(flags.host, 'A')
     const ms = (performance.now() - asking).toFixed(0)
-    const asked = resolver.stats().reduce((n, s) => n + s.sent, 0) > sent
-    const source = answer.stale ? 'stale' : asked ? `asked, ${ms} ms` : 'cached'
+    const source = answer.stale ? 'stale' : answer.cached ? 'cached' : `asked, ${ms} ms`
     dns = `dns: ${answer.records.filter((r) => r.type === 1).length} addresses from ${answer.nameserver} (${source})`
     tally.dnsFrom.set(answer.nameserver, (tally.dnsFrom.get(answer.nameserver) ?? 0) + 1)
   } catch (error) {
     dns = `dns: ${error.message}`
   }
-  const r = await get()
+  let r = await get()
+  // A GET whose connection was reset (its endpoint died while answering) is sent once more, as browsers and
+  // OkHttp do for idempotent requests: the new connection goes to a live address.
+  const reset = r.error && (r.error.code === 'ECONNRESET' || r.error.code === 'EPIPE')
+  if (reset) r = { ...(await get()), retried: r.error.code }
   const n = `#${String(i).padStart(String(requests).length, '0')}`
   if (r.error) {
     tally.failed++
@@ -135,7 +137,9 @@ for (let i = 1; i <= requests; i++) {
     if (ok) tally.answered++
     else tally.failed++
     tally.servedBy.set(r.served, (tally.servedBy.get(r.served) ?? 0) + 1)
-    const tried = r.tried.length ? `  tried ${r.tried.join(', ')} first` : ''
+    const tried =
+      (r.tried.length ? `  tried ${r.tried.join(', ')} first` : '') +
+      (r.retried ? `  (sent again after ${r.retried})` : '')
     console.log(`${n}  ${r.status}  served by ${r.served} (${r.who})${tried}  ${dns}`)
   }
   const wait = intervalMs - (Date.now() - started)
