@@ -1,5 +1,5 @@
 import { createAdaptorServer, upgradeWebSocket } from '@hono/node-server'
-import { Hono } from 'hono'
+import { Hono, type Context } from 'hono'
 import { streamSSE } from 'hono/streaming'
 import type { Server } from 'node:http'
 import { WebSocketServer } from 'ws'
@@ -16,7 +16,19 @@ import {
   streamGate,
   type Behaviour,
   type Live,
+  type Reply,
 } from './mode.js'
+import type { Books } from './api.js'
+import {
+  STATEMENT_BYTES,
+  STATEMENT_CHUNKS,
+  accountOf,
+  apiRouteError,
+  balanceBody,
+  parseTopup,
+  statementChunk,
+  usageBody,
+} from './api.js'
 
 const STACK = 'hono'
 
@@ -24,18 +36,73 @@ const STACK = 'hono'
  * Stack B: Hono on @hono/node-server. `/chat` uses the adapter's own `upgradeWebSocket` (Hono's `hono/ws`
  * helper; @hono/node-server 2 drives a `ws` server created with `noServer`), `/api/events` Hono's `streamSSE`.
  */
-export function honoStack(name: string, behaviour: Behaviour, onCrash: () => void, live: Live): Server {
+export function honoStack(
+  name: string,
+  behaviour: Behaviour,
+  onCrash: () => void,
+  live: Live,
+  books: Books,
+): Server {
   const app = new Hono()
+  const reply = (c: Context, r: Reply): Response =>
+    c.body(r.body, r.status as 200, { 'content-type': 'application/json', ...r.headers })
   app.all(`${CONTROL_PREFIX}*`, (c) => {
-    const reply = controlReply(c.req.method, new URL(c.req.url), behaviour)
-    if (reply.crash) setTimeout(onCrash, 10)
-    return c.body(reply.body, reply.status as 200, { 'content-type': 'application/json' })
+    const r = controlReply(c.req.method, new URL(c.req.url), behaviour, () => books.summary())
+    if (r.crash) setTimeout(onCrash, 10)
+    return reply(c, r)
+  })
+  // The API: the fault gate first (route-scoped faults), then Hono's router; a 404/405 from the table last.
+  app.use('/api/*', async (c, next) => {
+    if (c.req.path === '/api/events' && c.req.method === 'GET') return next()
+    const gate = await streamGate(STACK, name, behaviour, c.req.path)
+    if (gate === undefined) return new Promise<Response>(() => {})
+    if (gate !== 'open') return reply(c, gate)
+    return next()
+  })
+  app.get('/api/balance', (c) => {
+    const account = accountOf(new URL(c.req.url))
+    if (typeof account !== 'string') return reply(c, account)
+    return c.json(balanceBody(STACK, name, books, account))
+  })
+  app.get('/api/usage', (c) => {
+    const account = accountOf(new URL(c.req.url))
+    if (typeof account !== 'string') return reply(c, account)
+    return c.json(usageBody(STACK, name, account))
+  })
+  app.post('/api/topup', async (c) => {
+    const topup = parseTopup(await c.req.text())
+    if ('status' in topup) return reply(c, topup)
+    return c.json({ stack: STACK, name, account: topup.account, ...books.apply(topup) }, 201)
+  })
+  app.get('/api/statement', (c) => {
+    const account = accountOf(new URL(c.req.url))
+    if (typeof account !== 'string') return reply(c, account)
+    // A pull stream: the next chunk is made only when the adapter asks (backpressure); cancel stops it.
+    let n = 0
+    let release = (): void => {}
+    const body = new ReadableStream<Uint8Array>(
+      {
+        start: () => {
+          release = live.open('statements')
+        },
+        pull: (controller) => {
+          controller.enqueue(statementChunk(account, n++))
+          if (n === STATEMENT_CHUNKS) {
+            controller.close()
+            release()
+          }
+        },
+        cancel: () => release(),
+      },
+      { highWaterMark: 1 },
+    )
+    return c.body(body, 200, { 'content-type': 'text/csv', 'content-length': String(STATEMENT_BYTES) })
   })
   app.get(
     '/chat',
     async (c, next) => {
       if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') return next()
-      const gate = await streamGate(STACK, name, behaviour)
+      const gate = await streamGate(STACK, name, behaviour, '/chat')
       // Hanging: the upgrade is never answered.
       if (gate === undefined) return new Promise<Response>(() => {})
       if (gate !== 'open')
@@ -58,7 +125,7 @@ export function honoStack(name: string, behaviour: Behaviour, onCrash: () => voi
     }),
   )
   app.get('/api/events', async (c) => {
-    const gate = await streamGate(STACK, name, behaviour)
+    const gate = await streamGate(STACK, name, behaviour, '/api/events')
     if (gate === undefined) return new Promise<Response>(() => {})
     if (gate !== 'open') return c.body(gate.body, gate.status as 503, { 'content-type': 'application/json' })
     const everyMs = eventsEveryMs(new URL(c.req.url))
@@ -85,6 +152,7 @@ export function honoStack(name: string, behaviour: Behaviour, onCrash: () => voi
       })
     })
   })
+  app.all('/api/*', (c) => reply(c, apiRouteError(c.req.method, c.req.path) ?? { status: 404, body: '{}' }))
   app.all('*', async (c) => {
     const reply = await appReply(STACK, name, c.req.path, behaviour)
     // Hanging: never settle, so the client sees an accepted connection that never answers.

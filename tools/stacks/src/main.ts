@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util'
-import { stacks, startDemoEndpoint, type StackName } from './index.js'
+import { kinds, startDemoEndpoint, type EndpointKind } from './index.js'
 
 const { values } = parseArgs({
   options: {
@@ -11,14 +11,14 @@ const { values } = parseArgs({
   },
 })
 
-if (!(values.stack in stacks)) {
-  console.error(`--stack must be one of ${Object.keys(stacks).join(', ')}, got "${values.stack}"`)
+if (!kinds.includes(values.stack as EndpointKind)) {
+  console.error(`--stack must be one of ${kinds.join(', ')}, got "${values.stack}"`)
   process.exit(2)
 }
 
 try {
   const endpoint = await startDemoEndpoint({
-    stack: values.stack as StackName,
+    stack: values.stack as EndpointKind,
     name: values.name,
     address: values.address,
     port: Number(values.port),

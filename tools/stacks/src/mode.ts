@@ -1,10 +1,23 @@
 /** What a demo endpoint is doing now; switched at run time over HTTP so failures can be staged. */
-export type Mode = 'ok' | 'fail' | 'hang' | 'slow'
+export type Mode = 'ok' | 'fail' | 'hang' | 'slow' | 'flap'
 
 export interface Behaviour {
   mode: Mode
   /** Extra latency while `slow`. */
   delayMs: number
+  /** Only paths starting with this prefix get the fault; others answer as if `ok`. */
+  route?: string
+  /** While `flap`: ok for `periodMs`, then 503 for `periodMs`, and so on from `since`. */
+  periodMs?: number
+  since?: number
+}
+
+/** What a request to `path` gets right now: the mode, unless routed elsewhere; `flap` resolves to ok|fail. */
+export function modeFor(behaviour: Behaviour, path: string): Exclude<Mode, 'flap'> {
+  if (behaviour.route !== undefined && !path.startsWith(behaviour.route)) return 'ok'
+  if (behaviour.mode !== 'flap') return behaviour.mode
+  const phase = Math.floor((Date.now() - (behaviour.since ?? 0)) / (behaviour.periodMs ?? 1000))
+  return phase % 2 === 0 ? 'ok' : 'fail'
 }
 
 export const CONTROL_PREFIX = '/__nines/'
@@ -12,6 +25,8 @@ export const CONTROL_PREFIX = '/__nines/'
 export interface Reply {
   status: number
   body: string
+  /** Extra response headers, e.g. `allow` on a 405. */
+  headers?: Record<string, string>
   /** Answer first, then exit: the caller sees the crash was accepted. */
   crash?: boolean
 }
@@ -23,28 +38,48 @@ export async function appReply(
   path: string,
   behaviour: Behaviour,
 ): Promise<Reply | undefined> {
-  if (behaviour.mode === 'hang') return undefined
-  if (behaviour.mode === 'slow') await new Promise((resolve) => setTimeout(resolve, behaviour.delayMs))
-  if (behaviour.mode === 'fail')
-    return { status: 503, body: JSON.stringify({ stack, name, error: 'failing on purpose' }) }
+  const gate = await streamGate(stack, name, behaviour, path)
+  if (gate !== 'open') return gate
   const body =
-    path === '/health' ? { status: 'ok', stack, name } : { stack, name, path, at: new Date().toISOString() }
+    path === '/health' || path === '/healthz'
+      ? { status: 'ok', stack, name }
+      : { stack, name, path, at: new Date().toISOString() }
   return { status: 200, body: JSON.stringify(body) }
 }
 
 /**
- * Control requests: `POST /__nines/mode?set=fail|hang|slow|ok[&delayMs=N]` and `POST /__nines/crash`.
+ * Control requests: `POST /__nines/mode?set=fail|hang|slow|flap|ok[&delayMs=N][&periodMs=N][&route=/prefix]`,
+ * `POST /__nines/crash`, and `GET /__nines/topups` (the books' top-up counts, when the endpoint keeps books).
  */
-export function controlReply(method: string, url: URL, behaviour: Behaviour): Reply {
-  if (method !== 'POST') return { status: 405, body: '{"error":"use POST"}' }
+export function controlReply(method: string, url: URL, behaviour: Behaviour, topups?: () => unknown): Reply {
   const action = url.pathname.slice(CONTROL_PREFIX.length)
+  if (action === 'topups' && topups) {
+    if (method !== 'GET') return { status: 405, body: '{"error":"use GET"}', headers: { allow: 'GET' } }
+    return { status: 200, body: JSON.stringify(topups()) }
+  }
+  if (method !== 'POST') return { status: 405, body: '{"error":"use POST"}' }
   if (action === 'crash') return { status: 202, body: '{"crashing":true}', crash: true }
   if (action !== 'mode') return { status: 404, body: '{"error":"unknown control"}' }
   const set = url.searchParams.get('set')
-  if (set !== 'ok' && set !== 'fail' && set !== 'hang' && set !== 'slow') {
-    return { status: 400, body: '{"error":"set must be ok, fail, hang or slow"}' }
+  if (set !== 'ok' && set !== 'fail' && set !== 'hang' && set !== 'slow' && set !== 'flap') {
+    return { status: 400, body: '{"error":"set must be ok, fail, hang, slow or flap","field":"set"}' }
   }
+  const route = url.searchParams.get('route')
+  if (route !== null && !route.startsWith('/'))
+    return { status: 400, body: '{"error":"route must be a path prefix starting with /","field":"route"}' }
+  const periodMs = Number(url.searchParams.get('periodMs') ?? 1000)
+  if (set === 'flap' && !(Number.isFinite(periodMs) && periodMs >= 10))
+    return { status: 400, body: '{"error":"periodMs must be a number >= 10","field":"periodMs"}' }
+  // Every set starts from a clean slate: `set=ok` (no route) clears route and flap too.
+  delete behaviour.route
+  delete behaviour.periodMs
+  delete behaviour.since
   behaviour.mode = set
+  if (route !== null && set !== 'ok') behaviour.route = route
+  if (set === 'flap') {
+    behaviour.periodMs = periodMs
+    behaviour.since = Date.now()
+  }
   const delayMs = Number(url.searchParams.get('delayMs') ?? behaviour.delayMs)
   if (Number.isFinite(delayMs) && delayMs >= 0) behaviour.delayMs = delayMs
   return { status: 200, body: JSON.stringify(behaviour) }
@@ -56,9 +91,11 @@ export class Live {
   events = 0
   /** Open `/chat` WebSocket connections. */
   chats = 0
+  /** `/api/statement` bodies being written. */
+  statements = 0
 
   /** Counts one more; the returned release counts it down once, however often it is called. */
-  open(kind: 'events' | 'chats'): () => void {
+  open(kind: 'events' | 'chats' | 'statements'): () => void {
     this[kind]++
     let released = false
     return () => {
@@ -106,10 +143,12 @@ export async function streamGate(
   stack: string,
   name: string,
   behaviour: Behaviour,
+  path: string,
 ): Promise<Reply | 'open' | undefined> {
-  if (behaviour.mode === 'hang') return undefined
-  if (behaviour.mode === 'slow') await new Promise((resolve) => setTimeout(resolve, behaviour.delayMs))
-  if (behaviour.mode === 'fail')
+  const mode = modeFor(behaviour, path)
+  if (mode === 'hang') return undefined
+  if (mode === 'slow') await new Promise((resolve) => setTimeout(resolve, behaviour.delayMs))
+  if (mode === 'fail')
     return { status: 503, body: JSON.stringify({ stack, name, error: 'failing on purpose' }) }
   return 'open'
 }

@@ -15,11 +15,24 @@ import {
   type Live,
   type Reply,
 } from './mode.js'
+import type { Books } from './api.js'
+import {
+  STATEMENT_BYTES,
+  STATEMENT_CHUNKS,
+  accountOf,
+  apiRouteError,
+  balanceBody,
+  json,
+  parseTopup,
+  statementChunk,
+  usageBody,
+} from './api.js'
 
 const STACK = 'raw'
 
 const reasons: Record<number, string> = {
   200: 'OK',
+  201: 'Created',
   400: 'Bad Request',
   404: 'Not Found',
   405: 'Method Not Allowed',
@@ -31,7 +44,11 @@ function write(socket: Socket, reply: Reply, keepAlive: boolean, onCrash: () => 
   const body = Buffer.from(reply.body)
   socket.write(
     `HTTP/1.1 ${reply.status} ${reasons[reply.status] ?? 'Status'}\r\ncontent-type: application/json\r\n` +
-      `content-length: ${body.length}\r\nconnection: ${keepAlive ? 'keep-alive' : 'close'}\r\n\r\n`,
+      `content-length: ${body.length}\r\nconnection: ${keepAlive ? 'keep-alive' : 'close'}\r\n` +
+      Object.entries(reply.headers ?? {})
+        .map(([key, value]) => `${key}: ${value}\r\n`)
+        .join('') +
+      '\r\n',
   )
   socket.write(body, () => {
     if (reply.crash) onCrash()
@@ -209,17 +226,77 @@ function events(
 }
 
 /**
+ * `GET /api/statement` on a raw socket: a content-length head, then chunk after chunk, each written only
+ * after the socket drained the last; a closed socket stops it. The connection stays usable afterwards.
+ */
+function statement(socket: Socket, account: string, live: Live, done: () => void): void {
+  socket.write(
+    `HTTP/1.1 200 OK\r\ncontent-type: text/csv\r\ncontent-length: ${STATEMENT_BYTES}\r\n` +
+      `connection: keep-alive\r\n\r\n`,
+  )
+  const release = live.open('statements')
+  let n = 0
+  const stop = (): void => {
+    socket.off('drain', pump)
+    release()
+  }
+  socket.once('close', stop)
+  function pump(): void {
+    while (n < STATEMENT_CHUNKS && !socket.destroyed) {
+      if (!socket.write(statementChunk(account, n++))) return void socket.once('drain', pump)
+    }
+    socket.off('close', stop)
+    stop()
+    if (!socket.destroyed) done()
+  }
+  pump()
+}
+
+/** The self-service API on a parsed request; `done` frees the connection for its next request. */
+function api(
+  socket: Socket,
+  name: string,
+  books: Books,
+  live: Live,
+  method: string,
+  url: URL,
+  body: Buffer,
+  respond: (reply: Reply) => void,
+  done: () => void,
+): void {
+  const routeError = apiRouteError(method, url.pathname)
+  if (routeError) return respond(routeError)
+  if (url.pathname === '/api/topup') {
+    const topup = parseTopup(body.toString('utf8'))
+    if ('status' in topup) return respond(topup)
+    return respond(json(201, { stack: STACK, name, account: topup.account, ...books.apply(topup) }))
+  }
+  const account = accountOf(url)
+  if (typeof account !== 'string') return respond(account)
+  if (url.pathname === '/api/balance') return respond(json(200, balanceBody(STACK, name, books, account)))
+  if (url.pathname === '/api/usage') return respond(json(200, usageBody(STACK, name, account)))
+  statement(socket, account, live, done)
+}
+
+/**
  * Stack C: a deliberately different implementation, HTTP/1.1 parsed by hand over `node:net`
- * (request line and headers only; bodies are ignored). One request at a time per connection.
+ * (request line, headers, and a `content-length` body up to 64 KB; chunked bodies are refused with 411).
+ * One request at a time per connection.
  * `/chat` is a WebSocket implemented here too (handshake and framing), `/api/events` written by hand.
  */
-export function rawStack(name: string, behaviour: Behaviour, onCrash: () => void, live: Live): Server {
+export function rawStack(
+  name: string,
+  behaviour: Behaviour,
+  onCrash: () => void,
+  live: Live,
+  books: Books,
+): Server {
   return createServer((socket) => {
     let buffered = Buffer.alloc(0)
     let busy = false
     const onData = (chunk: Buffer): void => {
       buffered = Buffer.concat([buffered, chunk])
-      if (buffered.length > 65_536) socket.destroy()
+      if (buffered.length > 140_000) socket.destroy()
       else next()
     }
     /** The connection leaves HTTP: a stream or a WebSocket owns it from now on. */
@@ -231,7 +308,6 @@ export function rawStack(name: string, behaviour: Behaviour, onCrash: () => void
       const end = buffered.indexOf('\r\n\r\n')
       if (busy || end < 0) return
       const head = buffered.subarray(0, end).toString('latin1')
-      buffered = buffered.subarray(end + 4)
       const [requestLine = '', ...headerLines] = head.split('\r\n')
       const [method = 'GET', target = '/'] = requestLine.split(' ')
       const headers = new Map<string, string>()
@@ -239,10 +315,21 @@ export function rawStack(name: string, behaviour: Behaviour, onCrash: () => void
         const colon = line.indexOf(':')
         if (colon > 0) headers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim())
       }
+      if (headers.has('transfer-encoding')) {
+        buffered = Buffer.alloc(0)
+        handOver()
+        return write(socket, { status: 411, body: '{"error":"send a content-length body"}' }, false, onCrash)
+      }
+      const length = Number(headers.get('content-length') ?? 0)
+      if (!Number.isSafeInteger(length) || length < 0 || length > 65_536) return void socket.destroy()
+      // Wait for the whole body before answering; the next request starts after it.
+      if (buffered.length < end + 4 + length) return
+      const body = Buffer.from(buffered.subarray(end + 4, end + 4 + length))
+      buffered = buffered.subarray(end + 4 + length)
       const keepAlive = !/^close$/i.test(headers.get('connection') ?? '')
       const url = new URL(target, 'http://demo')
       if (url.pathname.startsWith(CONTROL_PREFIX)) {
-        const reply = controlReply(method, url, behaviour)
+        const reply = controlReply(method, url, behaviour, () => books.summary())
         write(socket, reply, keepAlive, onCrash)
         return next()
       }
@@ -252,7 +339,7 @@ export function rawStack(name: string, behaviour: Behaviour, onCrash: () => void
         (url.pathname === '/api/events' || (url.pathname === '/chat' && wantsUpgrade))
       ) {
         handOver()
-        void streamGate(STACK, name, behaviour).then((gate) => {
+        void streamGate(STACK, name, behaviour, url.pathname).then((gate) => {
           if (gate === undefined || socket.destroyed) return
           if (gate !== 'open') return write(socket, gate, false, onCrash)
           if (url.pathname === '/api/events')
@@ -274,6 +361,25 @@ export function rawStack(name: string, behaviour: Behaviour, onCrash: () => void
         return
       }
       busy = true
+      const done = (): void => {
+        busy = false
+        next()
+      }
+      if (url.pathname.startsWith('/api/')) {
+        void streamGate(STACK, name, behaviour, url.pathname).then((gate) => {
+          if (gate === undefined || socket.destroyed) return
+          if (gate !== 'open') {
+            write(socket, gate, keepAlive, onCrash)
+            return done()
+          }
+          const respond = (reply: Reply): void => {
+            write(socket, reply, keepAlive, onCrash)
+            done()
+          }
+          api(socket, name, books, live, method, url, body, respond, keepAlive ? done : () => socket.end())
+        })
+        return
+      }
       void appReply(STACK, name, url.pathname, behaviour).then((reply) => {
         if (!reply || socket.destroyed) return
         busy = false
