@@ -1,5 +1,6 @@
 import { request } from 'node:http'
 import { afterEach, describe, expect, it } from 'vitest'
+import WebSocket from 'ws'
 import { STATEMENT_BYTES, statementLine } from './api.js'
 import { startDemoEndpoint, stacks, type DemoEndpoint, type EndpointKind, type StackName } from './index.js'
 
@@ -159,6 +160,16 @@ describe.each(Object.keys(stacks) as StackName[])('%s self-service API', (stack)
       get(endpoint, '/api/usage?account=f', { signal: AbortSignal.timeout(300) }),
     ).rejects.toThrow()
     expect((await topup(endpoint, { account: 'f', amountCents: 1, requestId: 'b' })).status).toBe(201)
+    // A hang scoped to one route leaves /chat echoing.
+    const chat = new WebSocket(`${endpoint.url.replace('http:', 'ws:')}/chat`)
+    try {
+      await new Promise((resolve, reject) => chat.once('open', resolve).once('error', reject))
+      const echo = new Promise((resolve) => chat.once('message', (data) => resolve(JSON.parse(String(data)))))
+      chat.send('still here')
+      expect(await echo).toMatchObject({ stack, echo: 'still here' })
+    } finally {
+      chat.terminate()
+    }
     await control(endpoint, 'mode?set=ok')
     expect(endpoint.behaviour).toEqual({ mode: 'ok', delayMs: 2000 })
     expect((await get(endpoint, '/api/usage?account=f')).status).toBe(200)

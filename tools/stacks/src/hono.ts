@@ -13,6 +13,7 @@ import {
   eventData,
   eventsEveryMs,
   firstEventId,
+  modeFor,
   streamGate,
   type Behaviour,
   type Live,
@@ -117,7 +118,7 @@ export function honoStack(
         },
         onMessage: (event, ws) => {
           if (typeof event.data !== 'string') return ws.close(1003, 'text only')
-          if (behaviour.mode !== 'hang') ws.send(chatEcho(STACK, name, event.data))
+          if (modeFor(behaviour, '/chat') !== 'hang') ws.send(chatEcho(STACK, name, event.data))
         },
         onClose: () => release(),
         onError: () => release(),
@@ -134,12 +135,13 @@ export function honoStack(
       await stream.write(`retry: ${EVENTS_RETRY_MS}\n: ${STACK} ${name} events\n\n`)
       const release = live.open('events')
       const tick = setInterval(() => {
-        if (behaviour.mode === 'hang') return
+        if (modeFor(behaviour, '/api/events') === 'hang') return
         const event = { id: String(id), data: eventData(STACK, name, id++) }
         void stream.writeSSE(event).catch(() => stream.abort())
       }, everyMs)
       const heartbeat = setInterval(() => {
-        if (behaviour.mode !== 'hang') void stream.write(': heartbeat\n\n').catch(() => stream.abort())
+        if (modeFor(behaviour, '/api/events') !== 'hang')
+          void stream.write(': heartbeat\n\n').catch(() => stream.abort())
       }, EVENTS_HEARTBEAT_MS)
       // The stream stays open until the client goes away; then both timers stop.
       await new Promise<void>((resolve) => {

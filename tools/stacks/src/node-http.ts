@@ -11,6 +11,7 @@ import {
   eventData,
   eventsEveryMs,
   firstEventId,
+  modeFor,
   streamGate,
   type Behaviour,
   type Live,
@@ -51,10 +52,11 @@ function events(
     let id = firstEventId(req.headers['last-event-id'] as string | undefined)
     const release = live.open('events')
     const tick = setInterval(() => {
-      if (behaviour.mode !== 'hang') res.write(`id: ${id}\ndata: ${eventData(STACK, name, id++)}\n\n`)
+      if (modeFor(behaviour, '/api/events') !== 'hang')
+        res.write(`id: ${id}\ndata: ${eventData(STACK, name, id++)}\n\n`)
     }, eventsEveryMs(url))
     const heartbeat = setInterval(() => {
-      if (behaviour.mode !== 'hang') res.write(': heartbeat\n\n')
+      if (modeFor(behaviour, '/api/events') !== 'hang') res.write(': heartbeat\n\n')
     }, EVENTS_HEARTBEAT_MS)
     res.on('close', () => {
       clearInterval(tick)
@@ -170,7 +172,8 @@ export function nodeHttpStack(
         ws.on('message', (data, isBinary) => {
           if (isBinary) return ws.close(1003, 'text only')
           // Hanging: a message that arrives now is never answered.
-          if (behaviour.mode !== 'hang') ws.send(chatEcho(STACK, name, (data as Buffer).toString('utf8')))
+          if (modeFor(behaviour, '/chat') !== 'hang')
+            ws.send(chatEcho(STACK, name, (data as Buffer).toString('utf8')))
         })
       })
     })

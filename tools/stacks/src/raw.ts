@@ -10,6 +10,7 @@ import {
   eventData,
   eventsEveryMs,
   firstEventId,
+  modeFor,
   streamGate,
   type Behaviour,
   type Live,
@@ -36,6 +37,7 @@ const reasons: Record<number, string> = {
   400: 'Bad Request',
   404: 'Not Found',
   405: 'Method Not Allowed',
+  411: 'Length Required',
   426: 'Upgrade Required',
   503: 'Service Unavailable',
 }
@@ -119,7 +121,7 @@ function chat(socket: Socket, name: string, behaviour: Behaviour, live: Live, he
     if (opcode === OP_BINARY) return fail(1003, 'text only')
     const text = payload.toString('utf8')
     // Hanging: a message that arrives now is never answered.
-    if (behaviour.mode !== 'hang' && !closing)
+    if (modeFor(behaviour, '/chat') !== 'hang' && !closing)
       socket.write(frame(OP_TEXT, Buffer.from(chatEcho(STACK, name, text))))
   }
 
@@ -213,10 +215,11 @@ function events(
   let id = firstEventId(lastEventId)
   const release = live.open('events')
   const tick = setInterval(() => {
-    if (behaviour.mode !== 'hang') socket.write(`id: ${id}\ndata: ${eventData(STACK, name, id++)}\n\n`)
+    if (modeFor(behaviour, '/api/events') !== 'hang')
+      socket.write(`id: ${id}\ndata: ${eventData(STACK, name, id++)}\n\n`)
   }, eventsEveryMs(url))
   const heartbeat = setInterval(() => {
-    if (behaviour.mode !== 'hang') socket.write(': heartbeat\n\n')
+    if (modeFor(behaviour, '/api/events') !== 'hang') socket.write(': heartbeat\n\n')
   }, EVENTS_HEARTBEAT_MS)
   socket.on('close', () => {
     clearInterval(tick)
