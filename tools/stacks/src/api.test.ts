@@ -146,6 +146,8 @@ describe.each(Object.keys(stacks) as StackName[])('%s self-service API', (stack)
     const wrongBalance = await get(endpoint, '/api/balance?account=a', { method: 'DELETE' })
     expect(wrongBalance.status).toBe(405)
     expect(wrongBalance.headers.get('allow')).toBe('GET')
+    const head = await get(endpoint, '/api/statement?account=a', { method: 'HEAD' })
+    expect(head.status).toBe(405)
     expect((await get(endpoint, '/__nines/topups')).status).toBe(200)
   })
 

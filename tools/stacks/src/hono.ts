@@ -52,13 +52,15 @@ export function honoStack(
     if (r.crash) setTimeout(onCrash, 10)
     return reply(c, r)
   })
-  // The API: the fault gate first (route-scoped faults), then Hono's router; a 404/405 from the table last.
+  // The API: the fault gate first (route-scoped faults), then 404/405, then Hono's router.
   app.use('/api/*', async (c, next) => {
     if (c.req.path === '/api/events' && c.req.method === 'GET') return next()
     const gate = await streamGate(STACK, name, behaviour, c.req.path)
     if (gate === undefined) return new Promise<Response>(() => {})
     if (gate !== 'open') return reply(c, gate)
-    return next()
+    // 404/405 from the same table as the other stacks (Hono would otherwise answer HEAD as a GET).
+    const routeError = apiRouteError(c.req.method, c.req.path)
+    return routeError ? reply(c, routeError) : next()
   })
   app.get('/api/balance', (c) => {
     const account = accountOf(new URL(c.req.url))
