@@ -49,13 +49,13 @@ export function banner(
         : `  ${name} nines-edge HTTP http://${i.httpAddress}:${i.httpPort}, zone ${i.zone}, ${admin}`
     }),
     ...stack.endpoints.map((e) => `  ${e.name.padEnd(width)} ${endpointLine(e)}`),
-    `  ${"page".padEnd(width)} example    http://${stack.page.address}:${stack.page.port}/ (${stack.page.dir}/)`,
+    `  ${'page'.padEnd(width)} example    http://${stack.page.address}:${stack.page.port}/ (${stack.page.dir}/)`,
     `Whatever exits is started again: stacks, the CMS and the page after ${sec(restartAfterMs)}, daemons after ${sec(daemonRestartAfterMs)}.`,
     '',
     ...dnsLines(stack, ns1, second, edges),
     ...secureLines(ns1, second),
     ...pageLines(stack, dns),
-    ...edgeLines(edges, stack.endpoints),
+    ...edgeLines(edges),
     ...faultLines(stack, victim, edges, ns1, second, { restartAfterMs, daemonRestartAfterMs }),
     'Ctrl-C stops everything.',
     '',
@@ -95,16 +95,15 @@ function dnsLines(
 }
 
 /** Requests through the routers: the API, the CMS (cached), and the pools each router sees. */
-function edgeLines(edges: readonly EdgeInstanceEntry[], endpoints: readonly DemoEndpointEntry[]): string[] {
+function edgeLines(edges: readonly EdgeInstanceEntry[]): string[] {
   const [near, far] = edges
   if (near === undefined) return []
   const through = (edge: EdgeInstanceEntry, path: string): string =>
     `curl -s --resolve ${appHost}:${edge.httpPort}:${edge.httpAddress} http://${appHost}:${edge.httpPort}${path}`
   const status = edges.map((e) => `http://${e.adminAddress}:${e.adminPort}/status`)
-  const stacks = new Set(endpoints.filter((e) => e.pool === 'app').map((e) => e.stack)).size
   return [
-    `Through an edge router (it balances across the ${stacks} stacks of its zone, then the other zone's, and routes around failures):`,
-    `  ${through(near, '/api/balance')}   # the answer names the stack that served`,
+    `Through an edge router (each balances across the stacks of both zones, its own first, and routes around failures):`,
+    `  ${through(near, '/api/balance?account=alice')}   # the answer names the stack that served`,
     `  ${through(far ?? near, '/cms/faq')}   # the CMS, cached by the router (max-age=30)`,
     `  curl -s ${status[0]}   # pools as ${near.name} sees them${far === undefined ? '' : ` (${far.name}: ${status[1]})`}`,
   ]

@@ -76,8 +76,6 @@ const endpoint = (
   address: string,
 ): DemoEndpointEntry => ({ name, pool: stack === 'cms' ? 'cms' : 'app', stack, zone, address, port: 8080 })
 
-const check: CheckTiming = { intervalMs: 1000, timeoutMs: 500, rise: 2, fall: 3 }
-
 export const localStack: LocalStack = {
   configPath: 'examples/local.yaml',
   // Each of the three stacks once per zone (127.0.0.1x in z1, 127.0.0.2x in z2), then the single CMS.
@@ -141,5 +139,8 @@ export const localStack: LocalStack = {
     { address: '127.0.0.1', zone: 'z1' },
     { address: '127.0.0.2', zone: 'z2' },
   ],
-  checks: { app: check, edges: check },
+  checks: {
+    app: { intervalMs: 1000, timeoutMs: 500, rise: 2, fall: 3 },
+    edges: { intervalMs: 1000, timeoutMs: 500, rise: 2, fall: 2 },
+  },
 }
