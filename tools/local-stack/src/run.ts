@@ -36,7 +36,18 @@ export async function runLocalStack(plan: Plan, options: RunOptions = {}): Promi
   if (missing.length > 0) return 1
 
   const taken = await findTakenPorts(plan.claims)
-  for (const port of taken) say(describeTakenPort(port))
+  if (
+    taken.length > 1 &&
+    taken.length === plan.claims.length &&
+    taken.every((t) => t.code === 'EADDRINUSE')
+  ) {
+    // Every one: most likely the stack itself, started in another terminal. One line, not one per port.
+    const [first] = taken
+    say(
+      `all ${taken.length} ports of the stack are in use (${first!.address}:${first!.port}/${first!.protocol} ` +
+        `for ${first!.owner}, …): is \`npm start\` already running in another terminal?`,
+    )
+  } else for (const port of taken) say(describeTakenPort(port))
   if (taken.length > 0) {
     say('nothing was started')
     return 1
