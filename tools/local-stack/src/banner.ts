@@ -15,6 +15,8 @@ export interface BannerRestarts {
 
 /** The name every router serves and DNS answers with the edge routers. */
 const appHost = 'app.nines.test'
+/** The pool of `examples/local.yaml` that app.nines.test answers from: the routers. */
+const edgesPool = 'edges'
 
 /** What runs where and commands to try, printed once everything is ready, unlabelled so they paste. */
 export function banner(
@@ -139,9 +141,28 @@ function faultLines(
     `  ${crash.padEnd(pad)}# exits; restarted after ${restartAfterMs / 1000} s`,
     `  ${fail.padEnd(pad)}# or set=hang, set=slow&delayMs=800; set=ok heals`,
     ...killLines,
-    `Drain stack ${victim.name} on every instance (both nameservers and both routers), then undo:`,
-    `  npm run -s nines-edge -- override ${victim.pool}/${victim.name} drain --reason maintenance --config ${stack.configPath}`,
-    `  npm run -s nines-edge -- override ${victim.pool}/${victim.name} clear --config ${stack.configPath}`,
+    ...drainLines(stack, victim, router),
+  ]
+}
+
+/**
+ * Planned maintenance: one command overrides every instance of the file that monitors the pool (the others
+ * say "not monitored there"): a stack on both routers, a router on both nameservers.
+ */
+function drainLines(
+  { configPath }: LocalStack,
+  victim: DemoEndpointEntry,
+  router: EdgeInstanceEntry | undefined,
+): string[] {
+  const drain = (target: string): string =>
+    `npm run -s nines-edge -- override ${target} drain --reason maintenance --config ${configPath}`
+  const stackLine = drain(`${victim.pool}/${victim.name}`)
+  const routerLine = router === undefined ? undefined : drain(`${edgesPool}/${router.name}`)
+  const pad = Math.max(stackLine.length, routerLine?.length ?? 0) + 2
+  return [
+    'Drain for maintenance on every instance that monitors it; `clear` in place of `drain` undoes it:',
+    `  ${stackLine.padEnd(pad)}# on both routers`,
+    ...(routerLine === undefined ? [] : [`  ${routerLine.padEnd(pad)}# on both nameservers`]),
   ]
 }
 
