@@ -164,6 +164,30 @@ describe('runLocalStack', () => {
     expect([first!, ...pids].filter(isAlive)).toEqual([])
   })
 
+  it('stops at once, with its last lines, when a restartable daemon exits before everything is ready', async () => {
+    const { plan, endpoint } = await standInPlan()
+    const broken = {
+      name: 'edge1',
+      command: process.execPath,
+      args: ['-e', "console.error('edge1: cannot read examples/local.yaml'); process.exit(2)"],
+      cwd: process.cwd(),
+      readyUrl: `http://127.0.0.1:${await freePort()}/readyz`,
+      restartAfterMs: 100,
+    }
+    const { lines, write } = collect()
+    // A ready timeout far longer than the test: the exit, not the timeout, ends the run.
+    const code = await runLocalStack(
+      { ...plan, phases: [[endpoint], [broken]] },
+      { write, readyTimeoutMs: 60_000 },
+    )
+    expect(code).toBe(2)
+    expect(lines).toContain('[edge1] exited (code 2)')
+    expect(lines).toContain('[stack]   edge1: cannot read examples/local.yaml')
+    expect(lines).not.toContain('BANNER')
+    expect(lines.some((line) => line.includes('restarting'))).toBe(false)
+    await expect(fetch(endpoint.readyUrl)).rejects.toThrow()
+  })
+
   it('gives up and stops everything when a child is never ready', async () => {
     const { plan, endpoint } = await standInPlan()
     const never = { ...endpoint, readyUrl: `http://127.0.0.1:${await freePort()}/health` }
