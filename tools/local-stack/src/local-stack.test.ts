@@ -41,7 +41,7 @@ describe('the table matches examples/local.yaml', () => {
             `\\s+tls:\\s*\\n\\s+certificates: \\[\\{ certFile: var/tls/${i.name}\\.pem, keyFile: var/tls/${i.name}-key\\.pem \\}\\]\\s*\\n` +
             `\\s+doh: \\{ listen: \\['${re(i.dnsAddress)}:${i.dohPort}'\\], cors: \\{ allowOrigins: \\['\\*'\\] \\} \\}\\s*\\n` +
             `\\s+dot: \\{ listen: \\['${re(i.dnsAddress)}:${i.dotPort}'\\] \\}`
-          : `edge: \\{ listen: \\['${re(i.httpAddress)}:${i.httpPort}'\\], region: local, zone: ${i.zone} \\}`
+          : `edge: \\{ listen: \\['${re(i.httpAddress)}:${i.httpPort}'\\], region: local, zone: ${i.zone}[^}]*\\}`
       const pattern = new RegExp(
         `^ {2}${i.name}:\\s*\\n\\s+${listen}\\s*\\n` +
           `\\s+admin: \\{ address: ${re(i.adminAddress)}, port: ${i.adminPort} \\}\\s*\\n` +
