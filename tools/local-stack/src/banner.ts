@@ -101,7 +101,7 @@ function edgeLines(edges: readonly EdgeInstanceEntry[]): string[] {
   const [near, far] = edges
   if (near === undefined) return []
   const through = (edge: EdgeInstanceEntry, path: string): string =>
-    `curl -s --resolve ${appHost}:${edge.httpPort}:${edge.httpAddress} http://${appHost}:${edge.httpPort}${path}`
+    `curl -s --resolve ${appHost}:${edge.httpPort}:${edge.httpAddress} 'http://${appHost}:${edge.httpPort}${path}'`
   const status = edges.map((e) => `http://${e.adminAddress}:${e.adminPort}/status`)
   return [
     `Through an edge router (each balances across the stacks of both zones, its own first, and routes around failures):`,
