@@ -500,6 +500,31 @@ describe('locality', () => {
     ])
   })
 
+  it('mode first: the client zone leads every answer, the other up endpoints follow in turn', () => {
+    const first = (health: Health = {}) => {
+      const input = zones()
+      const names = { first: { pool: 'app', policy: { locality: { mode: 'first' } } } } as const
+      return build(health, {
+        zones: dnsZonesSchema.parse({ 'nines.test': { ...input['nines.test'], names } }),
+      })
+    }
+    const { table } = first()
+    const leads = new Set<string>()
+    for (let i = 0; i < 6; i++) {
+      const answer = addresses(ask(table, 'first.nines.test', RRType.A, { from: '10.2.0.7' }).packet)
+      expect(answer[0]).toBe('127.0.0.12')
+      expect(answer.slice(1).sort()).toEqual(['127.0.0.11', '127.0.0.13'])
+      leads.add(answer[1]!)
+    }
+    expect([...leads].sort()).toEqual(['127.0.0.11', '127.0.0.13'])
+    // The zone down: the others alone, still rotated.
+    const { table: down } = first({ b: 'down' })
+    expect(sorted(ask(down, 'first.nines.test', RRType.A, { from: '10.2.0.7' }).packet)).toEqual([
+      '127.0.0.11',
+      '127.0.0.13',
+    ])
+  })
+
   it('describes a client, and reports the answer of each locality', () => {
     expect(table.describe('app.nines.test', RRType.A, { ecs: '10.1.2.0/24' })).toMatchObject({
       localityDependent: true,

@@ -97,7 +97,9 @@ export function dynamicAnswers(
    */
   const familyOrderings = (v: Variants, family: Family): (readonly Endpoint[])[] => {
     const inFamily = (e: Endpoint) => familyOf(e.address) === family
-    if (policy.kind === 'weighted')
+    // Locality `mode: first` orders tiers (the client's zone, then the rest): rotating the family as one
+    // would put the other zone first in turn, so keep the orderings, whose rotations stay within tiers.
+    if (policy.kind === 'weighted' || (policy.locality.mode === 'first' && v.selection.localityDependent))
       return v.orderings.map((o) => o.filter(inFamily).slice(0, policy.maxAnswers))
     const tiers = v.tiers.map((tier) => tier.filter(inFamily)).filter((tier) => tier.length > 0)
     if (tiers.length === 0) return [[]]
