@@ -93,13 +93,12 @@ export function dynamicAnswers(
   /**
    * `weighted`: each draw restricted to the family is a weighted draw of the family. `all`: the family
    * is rotated on its own, so that each of its endpoints leads equally often whatever the mix; tiers
-   * (priority groups when failed open) stay in sequence as in `variants`.
+   * (priority groups when failed open, the client's locality first with `mode: first`) stay in sequence
+   * as in `variants`.
    */
   const familyOrderings = (v: Variants, family: Family): (readonly Endpoint[])[] => {
     const inFamily = (e: Endpoint) => familyOf(e.address) === family
-    // Locality `mode: first` orders tiers (the client's zone, then the rest): rotating the family as one
-    // would put the other zone first in turn, so keep the orderings, whose rotations stay within tiers.
-    if (policy.kind === 'weighted' || (policy.locality.mode === 'first' && v.selection.localityDependent))
+    if (policy.kind === 'weighted')
       return v.orderings.map((o) => o.filter(inFamily).slice(0, policy.maxAnswers))
     const tiers = v.tiers.map((tier) => tier.filter(inFamily)).filter((tier) => tier.length > 0)
     if (tiers.length === 0) return [[]]
