@@ -77,7 +77,7 @@ if (!flags.quiet) {
 nameservers: ${nameservers.join(', ')}  (answers cached at most ${maxTtlSec} s)
 
 Break something while it runs, from another terminal (npm start's stack):
-  an endpoint dies      curl -X POST http://127.0.0.11:8080/__nines/crash     (npm start restarts it after 15 s)
+  a router dies         kill $(grep -o '"pid":[0-9]*' var/edge1/lock | cut -d: -f2)   (npm start restarts it after 10 s)
   ns1 freezes           kill -STOP $(pgrep -f -- '--instance ns1')            heal: kill -CONT $(pgrep -f -- '--instance ns1')
 What to look for: "tried … first" (a refused address skipped at once, DNS still listing it), and "dns … from"
 (ns2 answering within 250 ms of ns1 going silent, then ns1 skipped). An endpoint that accepts and answers

@@ -30,7 +30,7 @@ export function json(status: number, body: unknown): Reply {
 const badField = (field: string, reason: string): Reply => json(400, { error: reason, field })
 
 const ACCOUNT = /^[A-Za-z0-9_-]{1,32}$/
-/** `?account=` of a GET: 1–64 letters, digits, `_` or `-`. */
+/** `?account=` of a GET: 1–32 letters, digits, `_` or `-`. */
 export function accountOf(url: URL): string | Reply {
   const account = url.searchParams.get('account')
   if (account === null || !ACCOUNT.test(account))
