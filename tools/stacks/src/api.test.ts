@@ -53,9 +53,13 @@ describe.each(Object.keys(stacks) as StackName[])('%s self-service API', (stack)
     // Deterministic from the account, on every stack.
     const again = await (await get(endpoint, '/api/usage?account=alice')).json()
     expect(again).toEqual(await (await get(endpoint, '/api/usage?account=alice')).json())
-    expect(await (await get(endpoint, '/healthz')).json()).toMatchObject({ status: 'ok', stack })
+    const healthz = await get(endpoint, '/healthz')
+    expect(await healthz.json()).toMatchObject({ status: 'ok', stack })
     const applied = await topup(endpoint, { account: 'alice', amountCents: 250, requestId: 'r1' })
     expect(applied.status).toBe(201)
+    // Account data and health answers are never kept by a shared cache (a router would serve them stale).
+    for (const res of [balance, usage, healthz, applied])
+      expect(res.headers.get('cache-control')).toBe('no-store')
     expect(await applied.json()).toEqual({
       stack,
       name,
@@ -89,6 +93,7 @@ describe.each(Object.keys(stacks) as StackName[])('%s self-service API', (stack)
     expect(response.status).toBe(200)
     expect(response.headers.get('content-type')).toMatch(/^text\/csv/)
     expect(response.headers.get('content-length')).toBe(String(STATEMENT_BYTES))
+    expect(response.headers.get('cache-control')).toBe('no-store')
     const body = Buffer.from(await response.arrayBuffer())
     expect(body.length).toBe(STATEMENT_BYTES)
     const lines = body.toString('latin1').split('\n')

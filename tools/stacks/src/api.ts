@@ -23,8 +23,11 @@ export function apiRouteError(method: string, path: string): Reply | undefined {
   return undefined
 }
 
+/** Account data: never stored by a shared cache, so a router never serves one account's copy stale. */
+export const NO_STORE = { 'cache-control': 'no-store' } as const
+
 export function json(status: number, body: unknown): Reply {
-  return { status, body: JSON.stringify(body) }
+  return { status, body: JSON.stringify(body), headers: { ...NO_STORE } }
 }
 
 const badField = (field: string, reason: string): Reply => json(400, { error: reason, field })

@@ -21,6 +21,7 @@ import {
 } from './mode.js'
 import type { Books } from './api.js'
 import {
+  NO_STORE,
   STATEMENT_BYTES,
   STATEMENT_CHUNKS,
   accountOf,
@@ -60,7 +61,9 @@ export function honoStack(
     if (gate !== 'open') return reply(c, gate)
     // 404/405 from the same table as the other stacks (Hono would otherwise answer HEAD as a GET).
     const routeError = apiRouteError(c.req.method, c.req.path)
-    return routeError ? reply(c, routeError) : next()
+    if (routeError) return reply(c, routeError)
+    c.header('cache-control', NO_STORE['cache-control'])
+    return next()
   })
   app.get('/api/balance', (c) => {
     const account = accountOf(new URL(c.req.url))
@@ -99,7 +102,11 @@ export function honoStack(
       },
       { highWaterMark: 1 },
     )
-    return c.body(body, 200, { 'content-type': 'text/csv', 'content-length': String(STATEMENT_BYTES) })
+    return c.body(body, 200, {
+      'content-type': 'text/csv',
+      'content-length': String(STATEMENT_BYTES),
+      ...NO_STORE,
+    })
   })
   app.get(
     '/chat',
@@ -161,7 +168,7 @@ export function honoStack(
     const reply = await appReply(STACK, name, c.req.path, behaviour)
     // Hanging: never settle, so the client sees an accepted connection that never answers.
     if (!reply) return new Promise<Response>(() => {})
-    return c.body(reply.body, reply.status as 200, { 'content-type': 'application/json' })
+    return c.body(reply.body, reply.status as 200, { 'content-type': 'application/json', ...reply.headers })
   })
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 })
   return createAdaptorServer({ fetch: app.fetch, websocket: { server: wss } }) as Server

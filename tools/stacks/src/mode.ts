@@ -44,7 +44,10 @@ export async function appReply(
     path === '/health' || path === '/healthz'
       ? { status: 'ok', stack, name }
       : { stack, name, path, at: new Date().toISOString() }
-  return { status: 200, body: JSON.stringify(body) }
+  // A health answer describes this moment: no cache may keep it (a router would serve it stale).
+  return path === '/health' || path === '/healthz'
+    ? { status: 200, body: JSON.stringify(body), headers: { 'cache-control': 'no-store' } }
+    : { status: 200, body: JSON.stringify(body) }
 }
 
 /**

@@ -19,6 +19,7 @@ import {
 } from './mode.js'
 import type { Books } from './api.js'
 import {
+  NO_STORE,
   STATEMENT_BYTES,
   STATEMENT_CHUNKS,
   accountOf,
@@ -72,7 +73,7 @@ function send(res: ServerResponse, reply: Reply): void {
 
 /** `GET /api/statement`: 1 MiB written chunk by chunk, waiting for `drain`; stops when the client goes. */
 function statement(res: ServerResponse, account: string, live: Live): void {
-  res.writeHead(200, { 'content-type': 'text/csv', 'content-length': STATEMENT_BYTES })
+  res.writeHead(200, { 'content-type': 'text/csv', 'content-length': STATEMENT_BYTES, ...NO_STORE })
   const release = live.open('statements')
   res.on('close', release)
   let n = 0
@@ -153,7 +154,7 @@ export function nodeHttpStack(
         api(name, books, live, req, res, url)
       })
     void appReply(STACK, name, url.pathname, behaviour).then((reply) => {
-      if (reply) res.writeHead(reply.status, { 'content-type': 'application/json' }).end(reply.body)
+      if (reply) send(res, reply)
     })
   })
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 })

@@ -234,7 +234,7 @@ function events(
  */
 function statement(socket: Socket, account: string, live: Live, done: () => void): void {
   socket.write(
-    `HTTP/1.1 200 OK\r\ncontent-type: text/csv\r\ncontent-length: ${STATEMENT_BYTES}\r\n` +
+    `HTTP/1.1 200 OK\r\ncontent-type: text/csv\r\ncontent-length: ${STATEMENT_BYTES}\r\ncache-control: no-store\r\n` +
       `connection: keep-alive\r\n\r\n`,
   )
   const release = live.open('statements')
