@@ -100,7 +100,9 @@ export function plan(
     ? locality.chosen.map((v) => v.endpoint)
     : views.filter((v) => v.effective !== 'drain').map((v) => v.endpoint)
   if (panic) note('panic', `panic: answering all ${chosen.length}`)
-  if (locality !== undefined && locality.note !== '') note('locality', locality.note)
+  const after = locality === undefined ? [] : afterTier(views, chosen, client, options)
+  if (locality !== undefined && locality.note !== '')
+    note('locality', after.length > 0 ? `${locality.note}, then ${after.length} more` : locality.note)
   const meta = {
     ...base(active, ttlSec, ttlRule, steps),
     outcome,
@@ -109,7 +111,27 @@ export function plan(
     localityDependent: locality?.dependent ?? false,
     ...(recoveringEnds.length > 0 && { nextChangeAt: Math.min(...recoveringEnds) }),
   } as const
-  return { meta, tiers: [preferWeighted(chosen)] }
+  const tiers = [preferWeighted(chosen), ...after.filter((t) => t.length > 0).map(preferWeighted)]
+  return { meta, tiers }
+}
+
+/**
+ * With locality `mode: first`, the up endpoints outside the chosen tier: the client's region first, then
+ * the rest, each a tier of its own so the rotation never mixes them ahead of nearer ones.
+ */
+function afterTier(
+  views: readonly CandidateView[],
+  chosen: readonly Endpoint[],
+  client: ClientInfo,
+  options: PolicyOptions,
+): Endpoint[][] {
+  if (options.locality.mode !== 'first') return []
+  const taken = new Set(chosen)
+  const rest = views.filter((v) => v.effective === 'up' && !taken.has(v.endpoint)).map((v) => v.endpoint)
+  const region = client.locality?.region
+  if (rest.length === 0) return []
+  if (region === undefined) return [rest]
+  return [rest.filter((e) => e.labels.region === region), rest.filter((e) => e.labels.region !== region)]
 }
 
 function allDown(

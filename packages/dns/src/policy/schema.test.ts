@@ -7,7 +7,7 @@ describe('policySchema', () => {
       kind: 'all',
       maxAnswers: 8,
       priority: { failback: 'auto', holdMs: 30_000 },
-      locality: { enabled: true, minHealthyShare: 0.5 },
+      locality: { enabled: true, minHealthyShare: 0.5, mode: 'only' },
       panicThreshold: 0.5,
       allDown: 'fail-open',
       ttl: { normalSec: 30, degradedSec: 5, recoveringSec: 30 },

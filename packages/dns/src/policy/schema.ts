@@ -15,6 +15,11 @@ const localityOptionsSchema = z.strictObject({
   enabled: z.boolean().default(true),
   /** A zone (then region) tier is used only while at least this share of its endpoints is up. */
   minHealthyShare: z.number().min(0).max(1).default(0.5),
+  /**
+   * `only`: answer the client's tier alone. `first`: answer it first, then the other up endpoints (its
+   * region's before the rest), so a client that tries the next address on a failed connect always has one.
+   */
+  mode: z.enum(['only', 'first']).default('only'),
 })
 
 const ttlOptionsSchema = z

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import type { PriorityState } from './priority.js'
 import { policySchema, type PolicyInput } from './schema.js'
 import { select } from './select.js'
+import { variants } from './variants.js'
 import type { CandidateView } from './types.js'
 
 interface ViewSpec {
@@ -391,6 +392,44 @@ describe('select: locality', () => {
     expect(selection.localityTier).toBe('region')
     expect(ids(selection)).toEqual(['a', 'd', 'e', 'f'])
     expect(selection.localityDependent).toBe(false)
+  })
+
+  it.each([
+    { name: 'zone first, then its region, then the rest', states: {}, first: ['a', 'b'], then: ['c', 'd'] },
+    {
+      name: 'zone down: region first',
+      states: { a: 'down', b: 'down' },
+      share: 0.3,
+      first: ['c'],
+      then: ['d'],
+    },
+    { name: 'a drained endpoint stays out', states: { a: 'drain' }, first: ['b'], then: ['c', 'd'] },
+    { name: 'down endpoints stay out', states: { c: 'down', d: 'down' }, first: ['a', 'b'], then: [] },
+  ] as const)('mode first: $name', ({ states, first, then, ...rest }) => {
+    const share = 'share' in rest ? rest.share : 0.5
+    const input = { locality: { mode: 'first', minHealthyShare: share } } as const
+    for (const seed of [1, 2, 3, 4]) {
+      const options = policySchema.parse({ maxAnswers: 64, ...input })
+      const selection = select(pool(states), { locality: z1 }, options, start, seededRng(seed), 0)
+      const order = selection.endpoints.map((e) => e.id)
+      expect([...order.slice(0, first.length)].sort()).toEqual(first)
+      expect(order.slice(first.length)).toEqual(then)
+    }
+    // The server's precomputed rotations keep the same order of tiers.
+    const { orderings } = variants(
+      pool(states),
+      { locality: z1 },
+      policySchema.parse(input),
+      start,
+      seededRng(1),
+      0,
+    )
+    expect(orderings.length).toBeGreaterThan(0)
+    for (const ordering of orderings) {
+      const order = ordering.map((e) => e.id)
+      expect([...order.slice(0, first.length)].sort()).toEqual(first)
+      expect(order.slice(first.length)).toEqual(then)
+    }
   })
 
   it('is not locality dependent when the whole pool is in the client zone', () => {
