@@ -1,2 +1,2 @@
 // @nines/chaos: the whole stack (stack/), client traffic (traffic/), and the chaos run built on them.
-export {}
+export * from './stack/index.js'
