@@ -213,7 +213,7 @@ async function launchOnce(options: LaunchOptions): Promise<WholeStack> {
     },
     adminUrl,
     async endpointStates(instance) {
-      const response = await fetch(`${adminUrl(instance)}/endpoints`, { signal: AbortSignal.timeout(2000) })
+      const response = await fetch(`${adminUrl(instance)}/endpoints`, { signal: AbortSignal.timeout(5000) })
       const list = (await response.json()) as {
         id: string
         pool: string
