@@ -63,7 +63,11 @@ describe('the whole stack under client traffic: a fault anywhere, and the client
       throw error
     }
     const summary = traffic.summary(from, Date.now())
-    console.log(describeSummary(name, summary))
+    const window = traffic.outcomes.filter((o) => o.at >= from)
+    const byEdge = routers.map((r) => `${r} ${window.filter((o) => o.edge === r).length}`).join(', ')
+    console.log(
+      `${describeSummary(name, summary)}; served by ${byEdge}; sent again by the client ${window.filter((o) => o.retried).length}`,
+    )
     return summary
   }
 
