@@ -54,7 +54,12 @@ export function figuresByClass(
   requests: readonly ObservedRequest[],
 ): Record<RequestClass | 'overall', ClassFigures> {
   const of = (c: RequestClass) => classFigures(requests.filter((r) => r.class === c))
-  return { critical: of('critical'), normal: of('normal'), sheddable: of('sheddable'), overall: classFigures(requests) }
+  return {
+    critical: of('critical'),
+    normal: of('normal'),
+    sheddable: of('sheddable'),
+    overall: classFigures(requests),
+  }
 }
 
 export function ninesOf(availability: number): number | null {

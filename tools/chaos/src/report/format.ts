@@ -61,18 +61,20 @@ export function formatReport(r: ChaosReport): string {
       `${r.interrupted ? ' (interrupted)' : ''}, ${r.ratePerSec} req/s, started ${r.startedAt}`,
   )
   out.push('')
-  out.push('Client-observed (available = ok + stale, + shed for sheddable requests: the designed degradation)')
+  out.push(
+    'Client-observed (available = ok + stale, + shed for sheddable requests: the designed degradation)',
+  )
   out.push(
     table(
       ['class', 'requests', 'ok', 'stale', 'shed', 'failed', 'availability', 'nines', 'longest outage'],
-      [
-        ...(['critical', 'normal', 'sheddable', 'overall'] as const).map((c) => classRow(c, r.classes[c])),
-      ],
+      [...(['critical', 'normal', 'sheddable', 'overall'] as const).map((c) => classRow(c, r.classes[c]))],
       [1, 2, 3, 4, 5, 6, 7, 8],
     ),
   )
   out.push('')
-  out.push('Faults (detected: injection → first router marks it not up; recovered: heal → up again everywhere)')
+  out.push(
+    'Faults (detected: injection → first router marks it not up; recovered: heal → up again everywhere)',
+  )
   out.push(
     table(
       ['#', 'at', 'healed at', 'fault', 'target', 'detected', 'recovered', 'failed reqs', 'healed', 'note'],
@@ -81,7 +83,9 @@ export function formatReport(r: ChaosReport): string {
     ),
   )
   out.push('')
-  out.push("The nines ledger (each daemon's health-check record of the same window) beside the client's figure")
+  out.push(
+    "The nines ledger (each daemon's health-check record of the same window) beside the client's figure",
+  )
   const pools = r.ledger.filter((l) => l.kind === 'pool')
   const endpointsDown = r.ledger.filter((l) => l.kind === 'endpoint' && l.downtimeMs > 0)
   out.push(

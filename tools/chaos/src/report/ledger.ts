@@ -6,7 +6,11 @@ export interface LedgerSubjectReport {
   readonly at: number
   readonly trackedSince: number
   readonly state: 'up' | 'down'
-  readonly incidents: readonly { readonly start: number; readonly end?: number | null; readonly planned: boolean }[]
+  readonly incidents: readonly {
+    readonly start: number
+    readonly end?: number | null
+    readonly planned: boolean
+  }[]
 }
 
 export interface LedgerAnswer {
@@ -33,7 +37,12 @@ export interface LedgerFigures {
  * windows start at one hour, so the run's window is cut from the incidents instead; time before the first
  * record (`trackedSince`) counts as up, as the client could not tell either.
  */
-export function ledgerFigures(daemon: string, answer: LedgerAnswer, fromMs: number, toMs: number): LedgerFigures[] {
+export function ledgerFigures(
+  daemon: string,
+  answer: LedgerAnswer,
+  fromMs: number,
+  toMs: number,
+): LedgerFigures[] {
   const windowMs = Math.max(1, toMs - fromMs)
   const figures = (kind: 'pool' | 'endpoint', r: LedgerSubjectReport): LedgerFigures => {
     let downtimeMs = 0

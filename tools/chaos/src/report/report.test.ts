@@ -72,9 +72,9 @@ describe('client figures', () => {
     ]
     expect(longestOutageMs(timeline)).toBe(450)
     // Still failing at the end: until the end of the last failure.
-    expect(longestOutageMs([...requests(2, T0, 100), ...requests(3, T0 + 200, 100, { result: 'failed' })])).toBe(
-      205,
-    )
+    expect(
+      longestOutageMs([...requests(2, T0, 100), ...requests(3, T0 + 200, 100, { result: 'failed' })]),
+    ).toBe(205)
     expect(longestOutageMs(requests(3, T0, 100))).toBe(0)
   })
 })
@@ -84,7 +84,15 @@ describe('the ledger beside the client', () => {
     const rows = ledgerFigures(
       'edge1',
       {
-        pools: [{ subject: { pool: 'app' }, at: T0 + 100_000, trackedSince: T0 - 5_000, state: 'up', incidents: [] }],
+        pools: [
+          {
+            subject: { pool: 'app' },
+            at: T0 + 100_000,
+            trackedSince: T0 - 5_000,
+            state: 'up',
+            incidents: [],
+          },
+        ],
         endpoints: [
           {
             subject: 'app/a1',
@@ -102,7 +110,13 @@ describe('the ledger beside the client', () => {
       T0,
       T0 + 98_000,
     )
-    expect(rows[0]).toMatchObject({ daemon: 'edge1', kind: 'pool', subject: 'app', availability: 1, incidents: 0 })
+    expect(rows[0]).toMatchObject({
+      daemon: 'edge1',
+      kind: 'pool',
+      subject: 'app',
+      availability: 1,
+      incidents: 0,
+    })
     expect(rows[1]).toMatchObject({ kind: 'endpoint', subject: 'app/a1', downtimeMs: 7_000, incidents: 3 })
     expect(rows[1]!.availability).toBeCloseTo(1 - 7 / 98, 12)
   })

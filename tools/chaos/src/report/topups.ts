@@ -11,7 +11,11 @@ export interface TopupBooks {
  * Adds up the books of every endpoint life (read before each kill and at the end: a restart starts empty
  * books) and counts request ids applied more than once, on one endpoint or across two.
  */
-export function topupFigures(books: readonly TopupBooks[], clientOk: number, unread: readonly string[]): TopupFigures {
+export function topupFigures(
+  books: readonly TopupBooks[],
+  clientOk: number,
+  unread: readonly string[],
+): TopupFigures {
   const times = new Map<string, number>()
   let applied = 0
   for (const b of books) {

@@ -70,7 +70,11 @@ describe('makeSchedule', () => {
     expect(byKind.get('freeze-stack')?.target).toMatch(/^[abc][12]$/)
     expect(byKind.get('slow-stack')?.params).toEqual({ delayMs: 2000 })
     expect(byKind.get('fail-route-stack')?.params.route).toMatch(/^\/api/)
-    expect(byKind.get('burst')).toMatchObject({ action: 'burst', target: 'traffic', params: { multiplier: 4 } })
+    expect(byKind.get('burst')).toMatchObject({
+      action: 'burst',
+      target: 'traffic',
+      params: { multiplier: 4 },
+    })
   })
 
   it('keeps both edges up when two edge faults would overlap, by ending the first one earlier', () => {
@@ -86,7 +90,12 @@ describe('makeSchedule', () => {
   })
 
   it('fits a short run with two faults, and refuses one too short for its faults', () => {
-    const faults = makeSchedule({ seed: 1, durationMs: 20_000, processes, kinds: ['kill-stack', 'hang-stack'] })
+    const faults = makeSchedule({
+      seed: 1,
+      durationMs: 20_000,
+      processes,
+      kinds: ['kill-stack', 'hang-stack'],
+    })
     expect(faults).toHaveLength(2)
     for (const f of faults) expect(f.healAtMs).toBeLessThanOrEqual(16_000)
     expect(() => makeSchedule({ seed: 1, durationMs: 10_000, processes })).toThrow(/too short/)

@@ -151,7 +151,11 @@ export function groupsOf(p: ScheduledProcess): string[] {
   return [`pool:${p.pool ?? ''}`, ...(p.stack === undefined ? [] : [`stack:${p.stack}`])]
 }
 
-function allowed(p: ScheduledProcess, active: readonly Fault[], processes: readonly ScheduledProcess[]): boolean {
+function allowed(
+  p: ScheduledProcess,
+  active: readonly Fault[],
+  processes: readonly ScheduledProcess[],
+): boolean {
   const down = new Set(active.map((f) => f.target))
   if (down.has(p.name)) return false
   return groupsOf(p).every((group) => {

@@ -1,0 +1,79 @@
+import type { FaultFigures, ObservedRequest } from '../report/index.js'
+import { available } from '../report/index.js'
+import type { Fault } from '../schedule/index.js'
+import type { Marks } from './observe.js'
+
+/**
+ * One fault as it goes: when it was injected and healed (epoch ms), and, from the observers' marks, when
+ * a router (or a nameserver, for a router) first marked its target not up and when none did any more.
+ * A mark seen after the heal still counts as the detection (probes lag), and recovery is then timed from
+ * the heal.
+ */
+export class FaultTracker {
+  injectedAt: number | undefined
+  healedAt: number | undefined
+  /** Set when the heal completed: the target runs and answers (`start()` or the switch returned). */
+  healed = false
+  detectedAt: number | undefined
+  detectedBy: string | undefined
+  recoveredAt: number | undefined
+  /** Set for faults whose target no router watches (nameservers), or that failed to stage. */
+  note: string | undefined
+  /** Recovery measured by the action itself (a restarted nameserver: ready again). */
+  servingAgainMs: number | undefined
+
+  constructor(readonly fault: Fault) {}
+
+  get watched(): boolean {
+    return this.fault.action !== 'burst' && this.note === undefined
+  }
+
+  onMarks(at: number, marks: Marks): void {
+    if (!this.watched || this.injectedAt === undefined || this.recoveredAt !== undefined) return
+    const by = marks.get(this.fault.target) ?? []
+    if (this.detectedAt === undefined) {
+      if (by.length > 0) {
+        this.detectedAt = at
+        this.detectedBy = by.join(', ')
+      }
+      return
+    }
+    if (this.healedAt !== undefined && by.length === 0) this.recoveredAt = at
+  }
+
+  figures(runStart: number, runEnd: number, requests: readonly ObservedRequest[]): FaultFigures {
+    const f = this.fault
+    const until = this.recoveredAt ?? this.healedAt ?? runEnd
+    const from = this.injectedAt ?? runEnd
+    const failedRequests = requests.filter((r) => r.at >= from && r.at < until && !available(r)).length
+    let note = this.note ?? null
+    if (note === null && f.action === 'burst') note = `${f.params.multiplier}× traffic`
+    if (note === null && this.injectedAt !== undefined && this.detectedAt === undefined)
+      note = 'never marked down: health checks and ejection did not see it'
+    if (note === null && this.detectedAt !== undefined && this.recoveredAt === undefined)
+      note = 'still marked down at the end'
+    const recoveredMs =
+      this.servingAgainMs ??
+      (this.recoveredAt !== undefined && this.healedAt !== undefined
+        ? Math.max(0, this.recoveredAt - this.healedAt)
+        : null)
+    return {
+      id: f.id,
+      kind: f.kind,
+      action: f.action,
+      target: f.target,
+      params: f.params,
+      atMs: (this.injectedAt ?? runStart + f.atMs) - runStart,
+      healAtMs: (this.healedAt ?? runStart + f.healAtMs) - runStart,
+      detectedMs:
+        this.detectedAt !== undefined && this.injectedAt !== undefined
+          ? Math.max(0, this.detectedAt - this.injectedAt)
+          : null,
+      detectedBy: this.detectedBy ?? null,
+      recoveredMs,
+      note,
+      healed: this.healed,
+      failedRequests,
+    }
+  }
+}
