@@ -47,6 +47,7 @@ function faultRow(f: FaultFigures): string[] {
     f.target,
     f.detectedMs === null ? '—' : `${formatMs(f.detectedMs)} by ${f.detectedBy}`,
     f.recoveredMs === null ? '—' : formatMs(f.recoveredMs),
+    f.inRotationMs === null ? '—' : formatMs(f.inRotationMs),
     String(f.failedRequests),
     f.healed ? 'yes' : 'NO',
     f.note ?? '',
@@ -77,9 +78,21 @@ export function formatReport(r: ChaosReport): string {
   )
   out.push(
     table(
-      ['#', 'at', 'healed at', 'fault', 'target', 'detected', 'recovered', 'failed reqs', 'healed', 'note'],
+      [
+        '#',
+        'at',
+        'healed at',
+        'fault',
+        'target',
+        'detected',
+        'recovered',
+        'in rotation',
+        'failed reqs',
+        'healed',
+        'note',
+      ],
       r.faults.map(faultRow),
-      [0, 1, 2, 6, 7],
+      [0, 1, 2, 6, 7, 8],
     ),
   )
   out.push('')

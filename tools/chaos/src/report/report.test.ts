@@ -36,6 +36,7 @@ const fault: FaultFigures = {
   detectedMs: 1_200,
   detectedBy: 'edge1',
   recoveredMs: 2_100,
+  inRotationMs: 28_000,
   note: null,
   healed: true,
   failedRequests: 0,
@@ -197,7 +198,7 @@ describe('the report', () => {
     const text = formatReport(buildReport({ ...input, requests: requests(100, T0, 10) }))
     expect(text).toContain('seed 42')
     expect(text).toMatch(/critical\s+100\s+100\s+0\s+0\s+0\s+100 %\s+no failures\s+0 ms/)
-    expect(text).toMatch(/1\s+15\.0 s\s+30\.0 s\s+kill\s+a1\s+1\.2 s by edge1\s+2\.1 s\s+0\s+yes/)
+    expect(text).toMatch(/1\s+15\.0 s\s+30\.0 s\s+kill\s+a1\s+1\.2 s by edge1\s+2\.1 s\s+28\.0 s\s+0\s+yes/)
     expect(text).toMatch(/edge1\s+pool app\s+100 %/)
     expect(text).toContain('Top-ups: 0 applied')
     expect(text).toMatch(/critical availability\s+≥ 99\.9990 %\s+100 %\s+PASS/)

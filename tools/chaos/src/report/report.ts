@@ -13,8 +13,10 @@ export interface FaultFigures {
   /** Injection → the first router (or nameserver, for an edge) marking the target not up; null if none did. */
   readonly detectedMs: number | null
   readonly detectedBy: string | null
-  /** Heal → every observer that marked it down has it up again; null if it was never marked down. */
+  /** Heal → no daemon's probes mark it down any more; null if it was never marked down. */
   readonly recoveredMs: number | null
+  /** Heal → no router ejects it either: back in rotation (ejection lasts 30 s or more by default). */
+  readonly inRotationMs: number | null
   /** Why detection does not apply or was not seen (a nameserver, a burst, a fault health checks miss). */
   readonly note: string | null
   /** Healed on schedule (the target runs and answers again). */

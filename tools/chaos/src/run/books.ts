@@ -8,18 +8,18 @@ export class Books {
   readonly read: TopupBooks[] = []
   readonly unread: string[] = []
 
-  /** Endpoints without books (the CMS) answer 404 and are skipped. */
+  /** Endpoints without books (the CMS: its control API has no `topups`) answer non-200 and are skipped. */
   async take(endpoint: string, address: string, port: number): Promise<void> {
     try {
       const response = await fetch(`http://${address}:${port}/__nines/topups`, {
         signal: AbortSignal.timeout(1_000),
       })
-      if (response.status === 404) {
+      if (response.status !== 200) {
         await response.arrayBuffer()
         return
       }
-      const body = (await response.json()) as { applied: number; byRequest: Record<string, number> }
-      this.read.push({ endpoint, applied: body.applied, byRequest: body.byRequest })
+      const body = (await response.json()) as { applied?: number; byRequest?: Record<string, number> }
+      this.read.push({ endpoint, applied: body.applied ?? 0, byRequest: body.byRequest ?? {} })
     } catch {
       this.unread.push(endpoint)
     }

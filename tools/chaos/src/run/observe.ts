@@ -14,6 +14,10 @@ export interface Observer {
 }
 
 const POLL_TIMEOUT_MS = 1_000
+const EJECTED = ' ejected'
+
+/** A router's outlier ejection, as opposed to a monitor's down (probes) verdict. */
+export const isEjection = (by: string) => by.endsWith(EJECTED)
 
 /** The last segment of `pool/name` or `name`. */
 const nameOf = (id: string) => id.slice(id.lastIndexOf('/') + 1)
@@ -61,12 +65,28 @@ export async function pollMarks(observers: readonly Observer[]): Promise<Map<str
         for (const pool of status.pools ?? [])
           for (const e of pool.endpoints) {
             if (e.ejectedUntil !== null && Date.parse(e.ejectedUntil) > Date.now())
-              mark(nameOf(e.id), `${o.name} ejected`)
+              mark(nameOf(e.id), `${o.name}${EJECTED}`)
             else if (e.serving === 'down' || e.serving === 'drain') mark(nameOf(e.id), o.name)
           }
       }),
   )
   return marks
+}
+
+/**
+ * Waits until every daemon has every endpoint it probes `up` (the first probes need `rise` rounds), so the
+ * run's window does not start with the stack's own start-up; false if that did not happen in `timeoutMs`.
+ */
+export async function waitAllUp(observers: readonly Observer[], timeoutMs: number): Promise<boolean> {
+  const giveUpAt = Date.now() + timeoutMs
+  while (Date.now() < giveUpAt) {
+    const views = await Promise.all(
+      observers.map((o) => getJson(`${o.adminUrl}/endpoints`).catch(() => []) as Promise<EndpointView[]>),
+    )
+    if (views.every((list) => list.length > 0 && list.every((v) => v.effective === 'up'))) return true
+    await new Promise((resolve) => setTimeout(resolve, 200))
+  }
+  return false
 }
 
 /** Polls every `intervalMs` and hands each result to `onMarks`, until stopped. */

@@ -12,7 +12,7 @@ import { launchStack, type WholeStack } from '../stack/index.js'
 import { startTraffic, type Outcome, type Traffic } from '../traffic/index.js'
 import { Books } from './books.js'
 import { heal, inject, type FaultContext } from './faults.js'
-import { watchMarks, type Observer } from './observe.js'
+import { waitAllUp, watchMarks, type Observer } from './observe.js'
 import { progressLine } from './progress.js'
 import { FaultTracker } from './tracker.js'
 
@@ -41,6 +41,8 @@ export interface RunOptions {
 }
 
 export const DEFAULT_RATE_PER_SEC = 40
+/** How long to wait for every daemon to see every endpoint up before traffic starts. */
+const SETTLE_TIMEOUT_MS = 15_000
 
 /** The processes as the schedule needs them: endpoints with their pool and implementation. */
 export function scheduledProcesses(stack: WholeStack): ScheduledProcess[] {
@@ -126,6 +128,8 @@ export async function runChaos(options: RunOptions): Promise<ChaosReport> {
         reachable: () => p.running,
       }))
 
+    if (!(await waitAllUp(observers, SETTLE_TIMEOUT_MS)))
+      print(`  not every endpoint was up after ${SETTLE_TIMEOUT_MS / 1000} s; starting anyway`)
     const traffic: Traffic = startTraffic({ ...trafficOptions, ratePerSec })
     const start = Date.now()
     print(`traffic on: ${ratePerSec} requests/s for ${options.durationMs / 1000} s`)

@@ -15,7 +15,7 @@ const fault: Fault = {
 const marks = (entries: [string, string[]][] = []) => new Map(entries)
 
 describe('a fault tracker', () => {
-  it('times detection from injection to the first mark, and recovery from heal to no mark left', () => {
+  it('times detection from injection to the first mark, recovery from heal to no probe verdict, rotation to no ejection', () => {
     const t = new FaultTracker(fault)
     t.onMarks(T0 + 9_000, marks([['a1', ['edge1']]])) // before injection: ignored
     t.injectedAt = T0 + 10_000
@@ -24,8 +24,10 @@ describe('a fault tracker', () => {
     t.onMarks(T0 + 13_000, marks([['a1', ['edge1', 'edge2']]]))
     t.healedAt = T0 + 20_000
     t.healed = true
-    t.onMarks(T0 + 21_000, marks([['a1', ['edge1']]]))
-    t.onMarks(T0 + 22_250, marks([['b1', ['edge1']]]))
+    t.onMarks(T0 + 21_000, marks([['a1', ['edge1', 'edge2 ejected']]]))
+    // Probes see it up; edge2's ejection runs on.
+    t.onMarks(T0 + 22_250, marks([['a1', ['edge2 ejected']]]))
+    t.onMarks(T0 + 40_000, marks([['b1', ['edge1']]]))
     const requests = [
       { at: T0 + 12_000, ms: 3, class: 'critical' as const, name: 'balance', result: 'failed' as const },
       { at: T0 + 30_000, ms: 3, class: 'critical' as const, name: 'balance', result: 'failed' as const },
@@ -36,6 +38,7 @@ describe('a fault tracker', () => {
       detectedMs: 2_500,
       detectedBy: 'edge2 ejected',
       recoveredMs: 2_250,
+      inRotationMs: 20_000,
       healed: true,
       failedRequests: 1,
       note: null,
@@ -48,7 +51,7 @@ describe('a fault tracker', () => {
     t.healedAt = T0 + 20_000
     t.onMarks(T0 + 21_000, marks())
     const f = t.figures(T0, T0 + 60_000, [])
-    expect(f).toMatchObject({ detectedMs: null, recoveredMs: null })
+    expect(f).toMatchObject({ detectedMs: null, recoveredMs: null, inRotationMs: null })
     expect(f.note).toMatch(/never marked down/)
   })
 })

@@ -1,7 +1,7 @@
 import type { FaultFigures, ObservedRequest } from '../report/index.js'
 import { available } from '../report/index.js'
 import type { Fault } from '../schedule/index.js'
-import type { Marks } from './observe.js'
+import { isEjection, type Marks } from './observe.js'
 
 /**
  * One fault as it goes: when it was injected and healed (epoch ms), and, from the observers' marks, when
@@ -17,6 +17,10 @@ export class FaultTracker {
   detectedAt: number | undefined
   detectedBy: string | undefined
   recoveredAt: number | undefined
+  /** No router ejects it either: back in rotation (outlier ejection outlasts the probes' verdict). */
+  inRotationAt: number | undefined
+  /** The observers marking the target at the last poll. */
+  lastMarkedBy: readonly string[] = []
   /** Set for faults whose target no router watches (nameservers), or that failed to stage. */
   note: string | undefined
   /** Recovery measured by the action itself (a restarted nameserver: ready again). */
@@ -29,8 +33,9 @@ export class FaultTracker {
   }
 
   onMarks(at: number, marks: Marks): void {
-    if (!this.watched || this.injectedAt === undefined || this.recoveredAt !== undefined) return
+    if (!this.watched || this.injectedAt === undefined || this.inRotationAt !== undefined) return
     const by = marks.get(this.fault.target) ?? []
+    this.lastMarkedBy = by
     if (this.detectedAt === undefined) {
       if (by.length > 0) {
         this.detectedAt = at
@@ -38,7 +43,9 @@ export class FaultTracker {
       }
       return
     }
-    if (this.healedAt !== undefined && by.length === 0) this.recoveredAt = at
+    if (this.healedAt === undefined) return
+    if (this.recoveredAt === undefined && by.every(isEjection)) this.recoveredAt = at
+    if (by.length === 0) this.inRotationAt = at
   }
 
   figures(runStart: number, runEnd: number, requests: readonly ObservedRequest[]): FaultFigures {
@@ -50,13 +57,17 @@ export class FaultTracker {
     if (note === null && f.action === 'burst') note = `${f.params.multiplier}× traffic`
     if (note === null && this.injectedAt !== undefined && this.detectedAt === undefined)
       note = 'never marked down: health checks and ejection did not see it'
-    if (note === null && this.detectedAt !== undefined && this.recoveredAt === undefined)
-      note = 'still marked down at the end'
+    if (note === null && this.detectedAt !== undefined && this.inRotationAt === undefined)
+      note = `still marked at the end by ${this.lastMarkedBy.join(', ')}`
     const recoveredMs =
       this.servingAgainMs ??
       (this.recoveredAt !== undefined && this.healedAt !== undefined
         ? Math.max(0, this.recoveredAt - this.healedAt)
         : null)
+    const inRotationMs =
+      this.inRotationAt !== undefined && this.healedAt !== undefined
+        ? Math.max(0, this.inRotationAt - this.healedAt)
+        : null
     return {
       id: f.id,
       kind: f.kind,
@@ -71,6 +82,7 @@ export class FaultTracker {
           : null,
       detectedBy: this.detectedBy ?? null,
       recoveredMs,
+      inRotationMs,
       note,
       healed: this.healed,
       failedRequests,
