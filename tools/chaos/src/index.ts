@@ -1,5 +1,6 @@
 // @nines/chaos: the whole stack (stack/), client traffic (traffic/), and the chaos run built on them.
-export {}
+export * from './stack/index.js'
+export * from './traffic/index.js'
 export {
   ALL_FAULT_KINDS,
   makeSchedule,
@@ -11,7 +12,6 @@ export {
   buildReport,
   classFigures,
   formatReport,
-  longestOutageMs,
   writeReport,
   type ChaosReport,
   type ClassFigures,
