@@ -1,4 +1,4 @@
-import { figuresByClass, classFigures, type ObservedRequest } from './figures.js'
+import { available, classFigures, figuresByClass, type ObservedRequest } from './figures.js'
 import type { LedgerFigures } from './ledger.js'
 import type { ChaosReport, FaultFigures, TopupFigures } from './report.js'
 import { judge } from './targets.js'
@@ -17,6 +17,8 @@ export interface ReportInput {
   /** The pool behind the edge that serves a request name; default: `cms-*` → cms, the rest → app. */
   readonly poolOf?: (name: string) => string
 }
+
+const MAX_FAILURES = 200
 
 const defaultPoolOf = (name: string) => (name.startsWith('cms') ? 'cms' : 'app')
 
@@ -46,6 +48,11 @@ export function buildReport(input: ReportInput): ChaosReport {
     pools,
     longestOutageMs,
     faults: input.faults,
+    failures: input.requests
+      .filter((r) => !available(r))
+      .sort((a, b) => a.at - b.at)
+      .slice(0, MAX_FAILURES)
+      .map(({ at, ...r }) => ({ atMs: at - input.startedAtMs, ...r })),
     ledger: input.ledger,
     topups: input.topups,
     targets,

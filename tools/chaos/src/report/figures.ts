@@ -10,6 +10,12 @@ export interface ObservedRequest {
   readonly class: RequestClass
   readonly name: string
   readonly result: 'ok' | 'stale' | 'shed' | 'failed'
+  readonly method?: string
+  readonly status?: number
+  readonly error?: string
+  /** The router that answered. */
+  readonly edge?: string
+  readonly retried?: boolean
 }
 
 export interface ClassFigures {

@@ -74,7 +74,8 @@ export function formatReport(r: ChaosReport): string {
   )
   out.push('')
   out.push(
-    'Faults (detected: injection → first router marks it not up; recovered: heal → up again everywhere)',
+    'Faults (detected: injection → a daemon marks it down or a router ejects it; recovered: heal → no probe' +
+      ' marks it down; in rotation: heal → no router ejects it)',
   )
   out.push(
     table(
@@ -119,6 +120,29 @@ export function formatReport(r: ChaosReport): string {
       [2, 3, 4, 5],
     ),
   )
+  if (r.failures.length > 0) {
+    out.push('')
+    out.push(
+      `Failed requests (${r.failures.length > 20 ? `first 20 of ${r.failures.length} listed in the JSON` : 'all'})`,
+    )
+    out.push(
+      table(
+        ['at', 'class', 'request', 'status', 'error', 'router', 'retried'],
+        r.failures
+          .slice(0, 20)
+          .map((f) => [
+            seconds(f.atMs),
+            f.class,
+            `${f.method ?? ''} ${f.name}`.trim(),
+            f.status === undefined ? '' : String(f.status),
+            f.error ?? '',
+            f.edge ?? '',
+            f.retried ? 'yes' : '',
+          ]),
+        [0],
+      ),
+    )
+  }
   const t = r.topups
   out.push('')
   out.push(

@@ -192,6 +192,11 @@ describe('the report', () => {
       'duplicated top-ups',
     ])
     expect(report.longestOutageMs).toBe(1_195)
+    expect(report.failures).toHaveLength(120)
+    expect(report.failures[0]).toMatchObject({ atMs: 1_000, class: 'critical', name: 'balance' })
+    expect(formatReport(report)).toMatch(
+      /Failed requests \(first 20 of 120 listed in the JSON\)\n.*\n\s*1\.0 s\s+critical\s+balance/,
+    )
   })
 
   it('prints aligned tables with every section', () => {

@@ -25,6 +25,20 @@ export interface FaultFigures {
   readonly failedRequests: number
 }
 
+/** A request that failed, for the diagnosis. */
+export interface FailedRequest {
+  /** From the start of the run. */
+  readonly atMs: number
+  readonly ms: number
+  readonly class: string
+  readonly name: string
+  readonly method?: string
+  readonly status?: number
+  readonly error?: string
+  readonly edge?: string
+  readonly retried?: boolean
+}
+
 export interface TopupFigures {
   /** Top-ups the demo stacks applied, over every life of every endpoint. */
   readonly applied: number
@@ -58,6 +72,8 @@ export interface ChaosReport {
   readonly pools: Readonly<Record<string, ClassFigures>>
   readonly longestOutageMs: number
   readonly faults: readonly FaultFigures[]
+  /** Up to the first 200 failed requests. */
+  readonly failures: readonly FailedRequest[]
   readonly ledger: readonly LedgerFigures[]
   readonly topups: TopupFigures
   readonly targets: readonly Target[]

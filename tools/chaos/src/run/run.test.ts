@@ -7,7 +7,7 @@ import { runChaos } from './run.js'
 describe('a short chaos run', () => {
   it(
     'stages two faults, heals them, and reports the client and the ledgers side by side',
-    { timeout: 60_000 },
+    { timeout: 120_000 },
     async () => {
       const lines: string[] = []
       let runningAtEnd: string[] = []
