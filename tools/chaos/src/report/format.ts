@@ -104,7 +104,16 @@ export function formatReport(r: ChaosReport): string {
   const endpointsDown = r.ledger.filter((l) => l.kind === 'endpoint' && l.downtimeMs > 0)
   out.push(
     table(
-      ['daemon', 'subject', 'ledger availability', 'nines', 'downtime', 'incidents', 'client availability'],
+      [
+        'daemon',
+        'subject',
+        'ledger availability',
+        'nines',
+        'downtime',
+        'incidents',
+        'client availability',
+        'when',
+      ],
       [...pools, ...endpointsDown].map((l) => {
         const client = l.kind === 'pool' ? (r.pools[l.subject] ?? r.classes.overall) : undefined
         return [
@@ -115,6 +124,10 @@ export function formatReport(r: ChaosReport): string {
           formatMs(l.downtimeMs),
           String(l.incidents),
           client ? `${formatPercent(client.availability)} (${formatNines(client.nines)})` : '',
+          l.downtimes
+            .slice(0, 3)
+            .map((d) => `${(d.fromMs / 1_000).toFixed(1)}–${seconds(d.toMs)}`)
+            .join(', ') + (l.downtimes.length > 3 ? ', …' : ''),
         ]
       }),
       [2, 3, 4, 5],

@@ -30,6 +30,8 @@ export interface LedgerFigures {
   readonly downtimeMs: number
   /** Incidents overlapping the window. */
   readonly incidents: number
+  /** Those incidents, clipped to the window, in ms from its start. */
+  readonly downtimes: readonly { readonly fromMs: number; readonly toMs: number }[]
 }
 
 /**
@@ -45,15 +47,13 @@ export function ledgerFigures(
 ): LedgerFigures[] {
   const windowMs = Math.max(1, toMs - fromMs)
   const figures = (kind: 'pool' | 'endpoint', r: LedgerSubjectReport): LedgerFigures => {
-    let downtimeMs = 0
-    let incidents = 0
+    const downtimes: { fromMs: number; toMs: number }[] = []
     for (const i of r.incidents) {
       const start = Math.max(fromMs, i.start)
       const end = Math.min(toMs, i.end ?? r.at)
-      if (end <= start) continue
-      downtimeMs += end - start
-      incidents += 1
+      if (end > start) downtimes.push({ fromMs: start - fromMs, toMs: end - fromMs })
     }
+    const downtimeMs = downtimes.reduce((sum, d) => sum + d.toMs - d.fromMs, 0)
     const availability = Math.max(0, 1 - downtimeMs / windowMs)
     return {
       daemon,
@@ -62,7 +62,8 @@ export function ledgerFigures(
       availability,
       nines: ninesOf(availability),
       downtimeMs,
-      incidents,
+      incidents: downtimes.length,
+      downtimes,
     }
   }
   return [

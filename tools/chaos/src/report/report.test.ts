@@ -119,6 +119,11 @@ describe('the ledger beside the client', () => {
       incidents: 0,
     })
     expect(rows[1]).toMatchObject({ kind: 'endpoint', subject: 'app/a1', downtimeMs: 7_000, incidents: 3 })
+    expect(rows[1]!.downtimes).toEqual([
+      { fromMs: 0, toMs: 1_000 },
+      { fromMs: 50_000, toMs: 53_000 },
+      { fromMs: 95_000, toMs: 98_000 },
+    ])
     expect(rows[1]!.availability).toBeCloseTo(1 - 7 / 98, 12)
   })
 })

@@ -52,7 +52,8 @@ export class FaultTracker {
     const f = this.fault
     const until = this.recoveredAt ?? this.healedAt ?? runEnd
     const from = this.injectedAt ?? runEnd
-    const failedRequests = requests.filter((r) => r.at >= from && r.at < until && !available(r)).length
+    // A request in flight when the fault struck counts too: it may be the one the fault broke.
+    const failedRequests = requests.filter((r) => r.at + r.ms >= from && r.at < until && !available(r)).length
     let note = this.note ?? null
     if (note === null && f.action === 'burst') note = `${f.params.multiplier}× traffic`
     if (note === null && this.injectedAt !== undefined && this.detectedAt === undefined)
