@@ -42,7 +42,8 @@ function faultRow(f: FaultFigures): string[] {
   return [
     String(f.id),
     seconds(f.atMs),
-    seconds(f.healAtMs),
+    seconds(f.healAtMs) +
+      (f.healTookMs !== null && f.healTookMs >= 1_000 ? ` (+${seconds(f.healTookMs)})` : ''),
     `${f.action}${detail ? ` (${detail})` : ''}`,
     f.target,
     f.detectedMs === null ? '—' : `${formatMs(f.detectedMs)} by ${f.detectedBy}`,

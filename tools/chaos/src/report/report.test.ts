@@ -35,6 +35,7 @@ const fault: FaultFigures = {
   healAtMs: 30_000,
   detectedMs: 1_200,
   detectedBy: 'edge1',
+  healTookMs: 900,
   recoveredMs: 2_100,
   inRotationMs: 28_000,
   note: null,

@@ -13,6 +13,8 @@ export interface FaultFigures {
   /** Injection → the first router (or nameserver, for an edge) marking the target not up; null if none did. */
   readonly detectedMs: number | null
   readonly detectedBy: string | null
+  /** How long the heal itself took (a restart until ready, a switch until acknowledged). */
+  readonly healTookMs: number | null
   /** Heal → no daemon's probes mark it down any more; null if it was never marked down. */
   readonly recoveredMs: number | null
   /** Heal → no router ejects it either: back in rotation (ejection lasts 30 s or more by default). */

@@ -47,6 +47,7 @@ export async function heal(t: FaultTracker, ctx: FaultContext, bursts: Map<numbe
   if (fault.action === 'burst') {
     await bursts.get(fault.id)?.()
     t.healed = true
+    t.healDoneAt = Date.now()
     return
   }
   const p = ctx.process(fault.target)
@@ -62,4 +63,5 @@ export async function heal(t: FaultTracker, ctx: FaultContext, bursts: Map<numbe
       await p.mode('ok')
   }
   t.healed = p.running
+  t.healDoneAt = Date.now()
 }

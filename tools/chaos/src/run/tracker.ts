@@ -14,6 +14,8 @@ export class FaultTracker {
   healedAt: number | undefined
   /** Set when the heal completed: the target runs and answers (`start()` or the switch returned). */
   healed = false
+  /** When the heal completed (a restart takes seconds). */
+  healDoneAt: number | undefined
   detectedAt: number | undefined
   detectedBy: string | undefined
   recoveredAt: number | undefined
@@ -82,6 +84,8 @@ export class FaultTracker {
           ? Math.max(0, this.detectedAt - this.injectedAt)
           : null,
       detectedBy: this.detectedBy ?? null,
+      healTookMs:
+        this.healDoneAt !== undefined && this.healedAt !== undefined ? this.healDoneAt - this.healedAt : null,
       recoveredMs,
       inRotationMs,
       note,
