@@ -128,7 +128,7 @@ export async function runChaos(options: RunOptions): Promise<ChaosReport> {
         reachable: () => p.running,
       }))
 
-    if (!(await waitAllUp(observers, SETTLE_TIMEOUT_MS)))
+    if (!signal?.aborted && !(await waitAllUp(observers, SETTLE_TIMEOUT_MS)))
       print(`  not every endpoint was up after ${SETTLE_TIMEOUT_MS / 1000} s; starting anyway`)
     const traffic: Traffic = startTraffic({ ...trafficOptions, ratePerSec })
     const start = Date.now()
@@ -161,8 +161,9 @@ export async function runChaos(options: RunOptions): Promise<ChaosReport> {
     }
     await sleepUntil(start + options.durationMs, signal)
     clearInterval(progress)
-    await Promise.all([traffic.stop(), ...[...bursts.values()].map((stop) => stop())])
+    // The window ends with the arrivals; the requests still in flight finish inside it.
     const stoppedAt = Date.now()
+    await Promise.all([traffic.stop(), ...[...bursts.values()].map((stop) => stop())])
     await Promise.all(chains)
     await watch.stop()
     print(progressLine(stoppedAt - start, requests, trackers))
