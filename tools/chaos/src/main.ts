@@ -37,6 +37,8 @@ async function main(): Promise<number> {
   const out = cli.out === undefined ? defaultReportPath(root, report.startedAt) : resolve(cli.out)
   await writeReport(report, out)
   console.log(`\n${formatReport(report)}\n\nreport: ${out}`)
+  // 130: stopped by Ctrl-C, as shells report it; the figures cover only what ran.
+  if (report.interrupted) return 130
   return report.pass ? 0 : 1
 }
 

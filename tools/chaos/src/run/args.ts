@@ -18,7 +18,7 @@ export const USAGE = `Usage: npm run chaos -- [--duration 5m|300s|300] [--seed N
   --rate      steady client requests per second, every class (default ${DEFAULT_RATE_PER_SEC}; 3× in the burst)
   --faults    only these fault kinds, each once (default all: ${ALL_FAULT_KINDS.join(', ')})
   --out       the JSON report (default var/chaos/<start time>.json)
-Exit code 0 when every target is met, 1 otherwise, 2 on a usage error.`
+Exit code 0 when every target is met, 1 otherwise, 2 on a usage error, 130 when stopped by Ctrl-C.`
 
 /** "5m", "300s", "1500ms", "300" (seconds) → ms. */
 export function parseDuration(text: string): number {

@@ -15,6 +15,7 @@ describe('a short chaos run', () => {
         durationMs: 20_000,
         seed: 3,
         ratePerSec: 20,
+        trafficWarmupMs: 1_000,
         kinds: ['kill-stack', 'hang-stack'],
         print: (line) => {
           lines.push(line)

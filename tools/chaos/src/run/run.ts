@@ -34,6 +34,8 @@ export interface RunOptions {
   readonly progressEveryMs?: number
   /** How often the routers' and nameservers' admin APIs are polled for detection; default 250 ms. */
   readonly pollMs?: number
+  /** Traffic before the measured window opens; default 5 s. */
+  readonly trafficWarmupMs?: number
   /** Every child process's output line. */
   readonly log?: (line: string) => void
   /** Called with the stack once the faults are healed and the books read, before it is stopped (tests). */
@@ -43,6 +45,8 @@ export interface RunOptions {
 export const DEFAULT_RATE_PER_SEC = 40
 /** How long to wait for every daemon to see every endpoint up before traffic starts. */
 const SETTLE_TIMEOUT_MS = 15_000
+/** Traffic before the measured window opens. */
+const TRAFFIC_WARMUP_MS = 5_000
 
 /** The processes as the schedule needs them: endpoints with their pool and implementation. */
 export function scheduledProcesses(stack: WholeStack): ScheduledProcess[] {
@@ -131,8 +135,13 @@ export async function runChaos(options: RunOptions): Promise<ChaosReport> {
     if (!signal?.aborted && !(await waitAllUp(observers, SETTLE_TIMEOUT_MS)))
       print(`  not every endpoint was up after ${SETTLE_TIMEOUT_MS / 1000} s; starting anyway`)
     const traffic: Traffic = startTraffic({ ...trafficOptions, ratePerSec })
+    // Real clients are already there when a fault strikes: the window opens once every client has resolved
+    // and connected, not with the harness's own cold start.
+    const warmupMs = options.trafficWarmupMs ?? TRAFFIC_WARMUP_MS
+    print(`traffic on: ${ratePerSec} requests/s; the measured window opens in ${warmupMs / 1000} s`)
+    await sleepUntil(Date.now() + warmupMs, signal)
     const start = Date.now()
-    print(`traffic on: ${ratePerSec} requests/s for ${options.durationMs / 1000} s`)
+    print(`window open: ${options.durationMs / 1000} s`)
     const watch = watchMarks(observers, options.pollMs ?? 250, (at, marks) => {
       for (const t of trackers) t.onMarks(at, marks)
     })

@@ -56,7 +56,7 @@ export class FaultTracker {
     const from = this.injectedAt ?? runEnd
     // A request in flight when the fault struck counts too: it may be the one the fault broke.
     const failedRequests = requests.filter((r) => r.at + r.ms >= from && r.at < until && !available(r)).length
-    let note = this.note ?? null
+    let note = this.note ?? (this.injectedAt === undefined ? 'not staged: the run ended first' : null)
     if (note === null && f.action === 'burst') note = `${f.params.multiplier}× traffic`
     if (note === null && this.injectedAt !== undefined && this.detectedAt === undefined)
       note = 'never marked down: health checks and ejection did not see it'
