@@ -44,7 +44,7 @@ export interface FailedRequest {
 export interface TopupFigures {
   /** Top-ups the demo stacks applied, over every life of every endpoint. */
   readonly applied: number
-  /** Top-ups the client saw answered. */
+  /** Top-ups the client saw answered, over the same span as the books (warm-up included). */
   readonly clientOk: number
   /** Request ids applied more than once, on one endpoint or across endpoints. */
   readonly duplicated: number
