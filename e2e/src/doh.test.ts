@@ -1,9 +1,10 @@
-import { execFile, execFileSync } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { once } from 'node:events'
 import { readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { connect } from 'node:tls'
 import { promisify } from 'node:util'
+import { selfSigned } from '@nines/tls/testing'
 import { decodeMessage, encodeQuery } from '@nines/wire'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { deployment, fastTcpCheck } from './deployment.js'
@@ -40,33 +41,6 @@ async function kdig(args: string[]): Promise<{ status: string; answers: Rr[]; ra
 
 const sorted = (rrs: Rr[]) => rrs.map((rr) => `${rr.name.toLowerCase()} ${rr.type} ${rr.data}`).sort()
 
-/** A self-signed certificate for `cn` (and 127.0.0.1) at `<dir>/<base>.pem` and `<dir>/<base>-key.pem`. */
-function makeCert(dir: string, base: string, cn: string): void {
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      `/CN=${cn}`,
-      '-addext',
-      `subjectAltName=DNS:${cn},IP:127.0.0.1`,
-      '-keyout',
-      join(dir, `${base}-key.pem`),
-      '-out',
-      join(dir, `${base}.pem`),
-    ],
-    { stdio: 'ignore' },
-  )
-}
-
 /** The CN of the certificate a new TLS handshake gets. */
 async function servedCn(port: number): Promise<string> {
   const socket = connect({ host: '127.0.0.1', port, rejectUnauthorized: false })
@@ -86,8 +60,7 @@ function startSecure(args: readonly string[] = []) {
     ports.plain = await freePort()
     ports.dot = await freePort()
     return startDns((p) => {
-      certFile = join(p.dir, 'ns1.pem')
-      makeCert(p.dir, 'ns1', 'ns1.e2e.test')
+      ;({ certFile } = selfSigned(p.dir, 'ns1', ['ns1.e2e.test', '127.0.0.1']))
       const config = deployment(
         p,
         { app: { check: fastTcpCheck, endpoints: [{ name: 'a', address: '127.0.0.1', port: 1 }] } },
@@ -104,7 +77,7 @@ function startSecure(args: readonly string[] = []) {
         },
       ) as { instances: { test: { dns: Record<string, unknown> } } }
       Object.assign(config.instances.test.dns, {
-        tls: { certificates: [{ certFile, keyFile: join(p.dir, 'ns1-key.pem') }] },
+        tls: { certificates: [{ certFile, keyFile: join(p.dir, 'ns1.key') }] },
         doh: { listen: [`127.0.0.1:${ports.doh}`], plainListen: [`127.0.0.1:${ports.plain}`] },
         dot: { listen: [`127.0.0.1:${ports.dot}`] },
       })
@@ -241,22 +214,22 @@ for (const workers of [1, 2]) {
       'rotates certificates from their files without a restart; a broken pair keeps the old one',
       async () => {
         const dir = dns.dir
-        makeCert(dir, 'next', 'rotated.e2e.test')
+        selfSigned(dir, 'next', ['rotated.e2e.test', '127.0.0.1'])
         // Atomic replace, key first, as certificate managers do.
-        renameSync(join(dir, 'next-key.pem'), join(dir, 'ns1-key.pem'))
-        renameSync(join(dir, 'next.pem'), join(dir, 'ns1.pem'))
+        renameSync(join(dir, 'next.key'), join(dir, 'ns1.key'))
+        renameSync(join(dir, 'next.crt'), join(dir, 'ns1.crt'))
         for (const port of [secure.ports.doh, secure.ports.dot]) {
           await waitFor(async () => (await servedCn(port)) === 'rotated.e2e.test', 10_000)
         }
         // A certificate without its key: logged, and the rotated pair goes on serving.
-        writeFileSync(join(dir, 'ns1.pem'), 'not a certificate\n')
+        writeFileSync(join(dir, 'ns1.crt'), 'not a certificate\n')
         await waitFor(
           () => dns.logs.some((l) => l.msg === 'certificate reload failed; keeping the old one'),
           10_000,
         )
         expect(await servedCn(secure.ports.dot)).toBe('rotated.e2e.test')
         // Heal: the first certificate back, served again, and DoH answers with it.
-        makeCert(dir, 'ns1', 'ns1.e2e.test')
+        selfSigned(dir, 'ns1', ['ns1.e2e.test', '127.0.0.1'])
         await waitFor(async () => (await servedCn(secure.ports.doh)) === 'ns1.e2e.test', 10_000)
         const ok = await kdig([
           '-p',

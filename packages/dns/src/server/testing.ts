@@ -1,6 +1,5 @@
 // Test helpers for the socket layer: a tiny resolver built from wire functions and raw clients.
 // Not exported from the package.
-import { execFileSync } from 'node:child_process'
 import { createSocket, type Socket as UdpSocket } from 'node:dgram'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -171,40 +170,7 @@ export function framed(msg: Buffer): Buffer {
   return out
 }
 
-/** A self-signed P-256 certificate for `names` (CN = the first), written to `<dir>/<base>.{crt,key}` by openssl. */
-export function selfSigned(
-  dir: string,
-  base: string,
-  names: readonly string[],
-): { certFile: string; keyFile: string } {
-  const certFile = join(dir, `${base}.crt`)
-  const keyFile = join(dir, `${base}.key`)
-  const san = names.map((name) => (/^[\d.]+$/.test(name) ? `IP:${name}` : `DNS:${name}`)).join(',')
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      `/CN=${names[0]}`,
-      '-addext',
-      `subjectAltName=${san}`,
-      '-keyout',
-      keyFile,
-      '-out',
-      certFile,
-    ],
-    { stdio: 'ignore' },
-  )
-  return { certFile, keyFile }
-}
+export { selfSigned } from '@nines/tls/testing'
 
 /** A fresh temporary directory; remove it with `rmSync(dir, { recursive: true, force: true })`. */
 export function tempDir(): string {

@@ -1,5 +1,4 @@
 // For tests beside the listeners: real sockets on loopback, self-signed certificates. Not exported.
-import { execFileSync } from 'node:child_process'
 import { once } from 'node:events'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { request, type Agent, type IncomingMessage } from 'node:http'
@@ -83,37 +82,4 @@ export function tempDir(): string {
   return dir
 }
 
-/** A self-signed P-256 certificate for `names` (CN = the first) written to `<dir>/<base>.{crt,key}`. */
-export function selfSigned(
-  dir: string,
-  base: string,
-  names: readonly string[],
-): { certFile: string; keyFile: string } {
-  const certFile = join(dir, `${base}.crt`)
-  const keyFile = join(dir, `${base}.key`)
-  const san = names.map((name) => `DNS:${name}`).join(',')
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      `/CN=${names[0]}`,
-      '-addext',
-      `subjectAltName=${san}`,
-      '-keyout',
-      keyFile,
-      '-out',
-      certFile,
-    ],
-    { stdio: 'ignore' },
-  )
-  return { certFile, keyFile }
-}
+export { selfSigned } from '@nines/tls/testing'

@@ -27,6 +27,8 @@ export interface LaunchOptions {
   /** Changes the parsed config (already remapped) before it is written, e.g. shorter TTLs. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   edit?: (config: any) => void
+  /** How long each process may take to become ready; default 45 000. */
+  readyTimeoutMs?: number
   /** Every child's output line, labelled `[name]`; default kept in memory only (`tail`). */
   log?: (line: string) => void
 }
@@ -133,6 +135,18 @@ function processSpecs(config: Json, root: string, configFile: string): ProcessSp
  * resolves once each process is ready and each router answers `/healthz` for the app through a stack.
  */
 export async function launchStack(options: LaunchOptions = {}): Promise<WholeStack> {
+  // The fresh ports are free when picked and bound a moment later: another test may take one in between.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await launchOnce(options)
+    } catch (error) {
+      if (attempt >= 3 || !/EADDRINUSE|address already in use/i.test((error as Error).message)) throw error
+      options.log?.(`(a port was taken while starting; starting again on new ports)`)
+    }
+  }
+}
+
+async function launchOnce(options: LaunchOptions): Promise<WholeStack> {
   const root = options.root ?? findRoot()
   const source = options.configFile ?? join(root, 'examples', 'local.yaml')
   const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'nines-chaos-')))
@@ -158,7 +172,13 @@ export async function launchStack(options: LaunchOptions = {}): Promise<WholeSta
 
   const configFile = join(dir, 'nines.yaml')
   await writeAtomically(configFile, stringify(config))
-  const all = processSpecs(config, root, configFile).map((spec) => new ManagedProcess(spec, options.log))
+  const all = processSpecs(config, root, configFile).map(
+    (spec) =>
+      new ManagedProcess(
+        { ...spec, ...(options.readyTimeoutMs !== undefined && { readyTimeoutMs: options.readyTimeoutMs }) },
+        options.log,
+      ),
+  )
   const byName = new Map(all.map((p) => [p.name, p]))
   const started = options.only ? all.filter((p) => options.only!.includes(p.name)) : all
   for (const name of options.only ?? [])
@@ -193,7 +213,7 @@ export async function launchStack(options: LaunchOptions = {}): Promise<WholeSta
     },
     adminUrl,
     async endpointStates(instance) {
-      const response = await fetch(`${adminUrl(instance)}/endpoints`, { signal: AbortSignal.timeout(2000) })
+      const response = await fetch(`${adminUrl(instance)}/endpoints`, { signal: AbortSignal.timeout(5000) })
       const list = (await response.json()) as {
         id: string
         pool: string
@@ -222,6 +242,14 @@ export async function launchStack(options: LaunchOptions = {}): Promise<WholeSta
     await Promise.all(
       started.filter((p) => p.kind === 'edge').map((p) => waitServing(p.address, p.port, host, p.name)),
     )
+    // Settled: every daemon has seen every started process it probes come up (a fresh nameserver
+    // answers every router, failed open, until its first rise), so clients start from the steady state.
+    const startedAt = new Set(started.map((p) => `${p.address}:${p.port}`))
+    await Promise.all(
+      started
+        .filter((p) => p.kind !== 'endpoint')
+        .map((p) => waitSettled(stack, p.name, (e) => startedAt.has(`${e.address}:${e.port}`))),
+    )
   } catch (error) {
     await stack.stop()
     throw error
@@ -229,8 +257,41 @@ export async function launchStack(options: LaunchOptions = {}): Promise<WholeSta
   return stack
 }
 
+/** Until every endpoint of `instance`'s monitor that `relevant` keeps is up. */
+async function waitSettled(
+  stack: WholeStack,
+  instance: string,
+  relevant: (e: { address: string; port: number }) => boolean,
+  timeoutMs = 45_000,
+) {
+  const giveUpAt = performance.now() + timeoutMs
+  let last = ''
+  while (performance.now() < giveUpAt) {
+    try {
+      const response = await fetch(`${stack.adminUrl(instance)}/endpoints`, {
+        signal: AbortSignal.timeout(5000),
+      })
+      const list = (await response.json()) as {
+        id: string
+        address: string
+        port: number
+        effective: string
+      }[]
+      const notUp = list
+        .filter((e) => relevant(e) && e.effective !== 'up')
+        .map((e) => `${e.id} ${e.effective}`)
+      if (notUp.length === 0) return
+      last = notUp.join(', ')
+    } catch (error) {
+      last = (error as Error).message
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200))
+  }
+  throw new Error(`${instance} does not see every process up after ${timeoutMs} ms (${last})`)
+}
+
 /** Until the router answers `/healthz` for `host` with 200: it has found at least one stack up. */
-async function waitServing(address: string, port: number, host: string, name: string, timeoutMs = 20_000) {
+async function waitServing(address: string, port: number, host: string, name: string, timeoutMs = 45_000) {
   const giveUpAt = performance.now() + timeoutMs
   let last = ''
   while (performance.now() < giveUpAt) {
