@@ -50,6 +50,8 @@ describe('a fault tracker', () => {
     t.injectedAt = T0 + 10_000
     t.healedAt = T0 + 20_000
     t.onMarks(T0 + 21_000, marks())
+    // Marked much later: another fault on the same stack, not this one's detection.
+    t.onMarks(T0 + 40_000, marks([['a1', ['edge1']]]))
     const f = t.figures(T0, T0 + 60_000, [])
     expect(f).toMatchObject({ detectedMs: null, recoveredMs: null, inRotationMs: null })
     expect(f.note).toMatch(/never marked down/)

@@ -3,11 +3,14 @@ import { available } from '../report/index.js'
 import type { Fault } from '../schedule/index.js'
 import { isEjection, type Marks } from './observe.js'
 
+/** How long after the heal a first mark still counts as this fault's (late) detection: the probes' lag. */
+export const LATE_DETECTION_MS = 5_000
+
 /**
  * One fault as it goes: when it was injected and healed (epoch ms), and, from the observers' marks, when
  * a router (or a nameserver, for a router) first marked its target not up and when none did any more.
- * A mark seen after the heal still counts as the detection (probes lag), and recovery is then timed from
- * the heal.
+ * A mark seen up to `LATE_DETECTION_MS` after the heal still counts as the detection (probes lag), and
+ * recovery is then timed from the heal.
  */
 export class FaultTracker {
   injectedAt: number | undefined
@@ -39,6 +42,8 @@ export class FaultTracker {
     const by = marks.get(this.fault.target) ?? []
     this.lastMarkedBy = by
     if (this.detectedAt === undefined) {
+      // A mark long after the heal belongs to a later fault on the same target, not to this one.
+      if (this.healedAt !== undefined && at > this.healedAt + LATE_DETECTION_MS) return
       if (by.length > 0) {
         this.detectedAt = at
         this.detectedBy = by.join(', ')
