@@ -37,13 +37,13 @@ function issues(text: string): string {
 describe('the nines-dns configuration', () => {
   it('accepts the committed local stack example, with every default filled in', async () => {
     const { config } = await loadConfig(root('examples/local.yaml'), configSchema)
-    expect(Object.keys(config.instances)).toEqual(['ns1', 'ns2', 'edge1'])
+    expect(Object.keys(config.instances)).toEqual(['ns1', 'ns2', 'edge1', 'edge2'])
     expect(dnsInstance(config, 'ns2').dns.listen).toEqual(['127.0.0.2:5300'])
     expect(config.health.firstRoundCapMs).toBe(10_000)
     expect(config.pools.app?.check).toMatchObject({ kind: 'http', rise: 2, fall: 3, reuseConnection: true })
-    expect(dnsSection(config).zones['nines.test']?.names.app?.policy).toMatchObject({
-      kind: 'all',
-      allDown: 'fail-open',
+    expect(dnsSection(config).zones['nines.test']?.names.app).toMatchObject({
+      pool: 'edges',
+      policy: { kind: 'all', allDown: 'fail-open', locality: { mode: 'first' } },
     })
   })
 

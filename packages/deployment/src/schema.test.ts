@@ -234,9 +234,13 @@ describe('examples/local.yaml', () => {
     const serving = (role: 'dns' | 'edge') =>
       Object.keys(config.instances).filter((name) => config.instances[name]?.[role] !== undefined)
     expect(serving('dns')).toEqual(['ns1', 'ns2'])
-    expect(serving('edge')).toEqual(['edge1'])
-    expect(config.edge?.routes.map((r) => [r.name, r.host, r.pool])).toEqual([
-      ['app', 'app.nines.test', 'app'],
+    expect(serving('edge')).toEqual(['edge1', 'edge2'])
+    expect(config.edge?.routes.map((r) => [r.name, r.pathPrefix, r.pool, r.class])).toEqual([
+      ['app', '/', 'app', 'normal'],
+      ['api', '/api', 'app', 'critical'],
+      ['topup', '/api/topup', 'app', 'critical'],
+      ['statement', '/api/statement', 'app', 'sheddable'],
+      ['cms', '/cms', 'cms', 'sheddable'],
     ])
   })
 })
