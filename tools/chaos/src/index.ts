@@ -1,0 +1,2 @@
+// @nines/chaos: the whole stack (stack/), client traffic (traffic/), and the chaos run built on them.
+export * from './stack/index.js'
