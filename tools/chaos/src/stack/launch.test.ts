@@ -3,6 +3,7 @@
 import { createNodeResolver } from '@nines/client/node'
 import { Agent, request } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startTraffic } from '../traffic/index.js'
 import { launchStack, type WholeStack } from './index.js'
 
 describe('launchStack', () => {
@@ -34,12 +35,24 @@ describe('launchStack', () => {
       const body = (await response.body.json()) as { account: string }
       expect(response.statusCode).toBe(200)
       expect(body.account).toBe('alice')
-      expect(response.headers.via).toMatch(/edge1/) // a client on 127.0.0.1 is in z1: edge1 first
+      expect(response.headers.via).toMatch(/^1\.1 edge[12]$/)
     } finally {
       await agent.close()
       resolver.close()
     }
   })
+
+  it('carries steady client traffic of every class', async () => {
+    const s = stack!
+    const traffic = startTraffic({ nameservers: s.nameservers, port: s.edgePort, ratePerSec: 20 })
+    await new Promise((resolve) => setTimeout(resolve, 1500))
+    await traffic.stop()
+    const summary = traffic.summary()
+    expect(summary.failures).toEqual([])
+    expect(summary.requests).toBeGreaterThan(10)
+    expect(new Set(traffic.outcomes.map((o) => o.name)).size).toBeGreaterThan(3)
+    for (const o of traffic.outcomes) expect(o.edge).toMatch(/^edge[12]$/)
+  }, 15_000)
 
   it('stops every process', async () => {
     const s = stack!

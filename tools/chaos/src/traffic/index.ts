@@ -1,0 +1,5 @@
+export { createAppClient, type AppClient, type ClientOptions, type SendOptions } from './client.js'
+export { edgeOf, errorCode, resultOf, type Outcome, type Result } from './outcome.js'
+export { defaultMix, requestSpecs, weightedCycle, type RequestClass, type RequestSpec } from './requests.js'
+export { longestOutageMs, summarize, type ClassSummary, type TrafficSummary } from './summary.js'
+export { startTraffic, type Traffic, type TrafficOptions } from './traffic.js'
