@@ -108,8 +108,18 @@ export async function override(
 ): Promise<string> {
   const args = [edgeMain, 'override', target, action, '--config', stack.configFile]
   if (action !== 'clear') args.push('--reason', 'maintenance')
-  const { stdout } = await run(process.execPath, args, { timeout: 15_000 })
-  return stdout
+  // Idempotent, and exit 1 when an instance did not answer in 5 s (a busy shared machine): run it again,
+  // as docs/operations.md says, a few times.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const { stdout } = await run(process.execPath, args, { timeout: 20_000 })
+      return stdout
+    } catch (error) {
+      const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string }
+      console.log(`[ops] override ${target} ${action}, attempt ${attempt} failed:\n${stdout}${stderr}`)
+      if (attempt === 3) throw error
+    }
+  }
 }
 
 /** Requests one router counted for an endpoint (`nines_edge_requests_total{endpoint}`), every route. */
