@@ -191,8 +191,17 @@ describe('operating nines-edge under load', () => {
     expect(result.failures).toEqual([])
   })
 
-  it('SIGTERM with requests in flight: they finish with 200, new connections are refused, exit 0', async () => {
-    const { endpoints, edge } = await setUp(63, { route: { timeouts: { perTryMs: 4000, overallMs: 5000 } } })
+  it('SIGTERM with requests in flight: they finish with 200, new connections are refused, exit 0; monitorPath answers meanwhile', async () => {
+    const { endpoints, edge, client } = await setUp(63, {
+      route: { timeouts: { perTryMs: 4000, overallMs: 5000 } },
+      edge: { monitorPath: '/.nines/health' },
+    })
+    // The router answers its monitor path itself: not routed (a POST and a longer path are), never cached.
+    const monitor = await client.request('/.nines/health?from=dns')
+    expect([monitor.status, monitor.body, monitor.endpoint]).toEqual([200, 'ok\n', undefined])
+    expect(monitor.headers['cache-control']).toBe('no-store')
+    expect((await client.request('/.nines/healthz')).endpoint).toBeDefined()
+    expect((await client.request('/.nines/health', { method: 'POST', body: 'x' })).endpoint).toBeDefined()
     for (const name of ['a', 'b', 'c']) await endpoints.control(name, 'mode?set=slow&delayMs=1500')
     const slowClient = new EdgeClient(edge.url, 5)
     stops.push(() => slowClient.close())
@@ -201,6 +210,9 @@ describe('operating nines-edge under load', () => {
       const status = await adminJson<EdgeStatus>(edge, '/status')
       return status.pools[0]!.endpoints.reduce((n, e) => n + e.inFlight, 0) === 5
     }, 5000)
+    // With every endpoint slow, the monitor path still answers at once: it does not queue behind the pool.
+    const during = await client.request('/.nines/health')
+    expect([during.status, during.endpoint]).toEqual([200, undefined])
     edge.signal('SIGTERM')
     await waitFor(
       () =>

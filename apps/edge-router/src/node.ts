@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import { NinesError, isNinesError, type Clock, type Rng } from '@nines/core'
 import { instanceOf } from '@nines/daemon'
 import type { Deployment } from '@nines/deployment'
@@ -58,6 +59,8 @@ export class EdgeNode {
   readonly #tunnels = new Tunnels()
   readonly #loopDelay = new LoopDelay()
   readonly #panicking = new Set<string>()
+  #monitorPath: string | undefined
+  #stopping = false
 
   constructor(options: EdgeNodeOptions) {
     this.#options = options
@@ -66,6 +69,7 @@ export class EdgeNode {
     const edge = this.#edge(options.config)
     this.#trusted = compileCidrs(edge.trustedProxies)
     this.#debug = edge.debugHeaders
+    this.#monitorPath = edge.monitorPath
     this.#sample = options.config.log.queryLogSample
     this.#maxBodyBytes = edge.limits.maxBodyBytes
     this.#cache = this.#cacheFor(edge.cache)
@@ -119,6 +123,7 @@ export class EdgeNode {
     const edge = this.#edge(config)
     this.#trusted = compileCidrs(edge.trustedProxies)
     this.#debug = edge.debugHeaders
+    this.#monitorPath = edge.monitorPath
     this.#sample = config.log.queryLogSample
     this.#maxBodyBytes = edge.limits.maxBodyBytes
     this.#cache = this.#cacheFor(edge.cache)
@@ -155,7 +160,10 @@ export class EdgeNode {
       onError: (error, requestId) =>
         this.#logger.error({ err: error, requestId }, 'request failed in a stage'),
     })
-    const listener = fastEdgeListener(app)
+    const chain = fastEdgeListener(app)
+    const listener = (incoming: IncomingMessage, outgoing: ServerResponse): void => {
+      if (!this.#monitor(incoming, outgoing)) chain(incoming, outgoing)
+    }
     const open = openListeners({
       edge: this.#edge(this.#config),
       onRequest: listener,
@@ -202,10 +210,31 @@ export class EdgeNode {
 
   /** Graceful: stop accepting, finish requests in flight up to the deadline, tunnels last. */
   async stop(deadlineMs: number): Promise<void> {
+    this.#stopping = true
     await this.#listeners?.close({ deadlineMs }) // it logs what it finished and what it forced
     this.#tunnels.closeAll() // the listeners ended the client side; nothing may outlive the process's wish to exit
     await this.router.close()
     this.#loopDelay.stop()
+  }
+
+  /** Answers `monitorPath` (GET or HEAD, any host) from the router itself; false for any other request. */
+  #monitor(incoming: IncomingMessage, outgoing: ServerResponse): boolean {
+    const path = this.#monitorPath
+    const url = incoming.url
+    if (path === undefined || url === undefined || !url.startsWith(path)) return false
+    if (url.length > path.length && url[path.length] !== '?') return false
+    if (incoming.method !== 'GET' && incoming.method !== 'HEAD') return false
+    const status = this.#stopping ? 503 : 200
+    const body = status === 200 ? 'ok\n' : 'shutting down\n'
+    outgoing.writeHead(status, {
+      'content-type': 'text/plain; charset=utf-8',
+      'content-length': Buffer.byteLength(body),
+      'cache-control': 'no-store',
+      via: viaValue(this.#options.instance),
+      ...(this.#stopping && { connection: 'close' }),
+    })
+    outgoing.end(incoming.method === 'HEAD' ? undefined : body)
+    return true
   }
 
   #onRequest(record: RequestRecord): void {

@@ -40,6 +40,7 @@ export {
 } from './response.js'
 export { encodeQuery, type QueryOptions } from './query-builder.js'
 export { u16 } from './bytes.js'
+export { scanCacheTtl } from './ttl-scan.js'
 export {
   BadMessageError,
   answerTtl,

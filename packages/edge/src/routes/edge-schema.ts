@@ -62,6 +62,15 @@ export const edgeInstanceSchema = z
      * front); from anyone else they are replaced. Empty: trust none.
      */
     trustedProxies: z.array(cidrSchema).default([]),
+    /**
+     * A path the router answers itself, on every listener and for any host (HAProxy's `monitor-uri`):
+     * 200 while it serves, 503 once it is shutting down. What a DNS health check or a load balancer in
+     * front probes: the router's own state, never shed or queued behind a busy pool. None: no such path.
+     */
+    monitorPath: z
+      .string()
+      .regex(/^\/[^?#\s]*$/, 'expected a path such as /.nines/health (no query, no spaces)')
+      .optional(),
     /** Adds which endpoint served and how many attempts it took to responses; off: it tells clients topology. */
     debugHeaders: z.boolean().default(false),
     /** The response cache shared by every route of this process, bounded in bytes (`edgeCacheSchema`). */

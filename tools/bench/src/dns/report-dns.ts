@@ -1,6 +1,7 @@
 // Turns the DNS bench's samples into the `dns` section of docs/benchmarks.md: a table per query shape,
 // ratios to the bare Node server and PowerDNS LUA, and the issue's targets marked met / NOT met.
 import { median } from '../lib/proc.js'
+import type { DnsperfReport } from './dnsperf.js'
 import { table } from '../lib/report.js'
 import type { Shape } from './dnsperf.js'
 
@@ -18,6 +19,25 @@ export interface Sample {
   readonly clientCpuPct: number
   /** CPU used by processes that are not ours during the run, % of one core */
   readonly foreignCpuPct: number
+}
+
+/** One dnsperf run as a sample: the server's CPU (ms) over it, the client's, the wall time and others' share. */
+export function dnsperfSample(
+  report: DnsperfReport,
+  run: { serverCpuMs: number; clientCpuMs: number; wallMs: number; foreignCpuPct: number },
+): Sample {
+  return {
+    qps: report.qps,
+    completed: report.completed,
+    lost: report.lost,
+    rcodeErrors: report.completed - report.noerror,
+    avgLatencyMs: report.avgLatencyMs,
+    responseBytes: report.responseBytes,
+    serverCpuUsPerQuery: report.completed ? (run.serverCpuMs * 1000) / report.completed : Number.NaN,
+    serverCpuPct: (run.serverCpuMs / (report.runSec * 1000)) * 100,
+    clientCpuPct: (run.clientCpuMs / run.wallMs) * 100,
+    foreignCpuPct: run.foreignCpuPct,
+  }
 }
 
 export interface Summary {

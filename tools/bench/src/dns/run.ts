@@ -1,10 +1,11 @@
 // One whole DNS bench: start every server once, check its answer, run the rotated rounds and the loss
 // check, stop everything. Returns the samples; main.ts writes the report.
-import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { median, pinSelf, sleep } from '../lib/proc.js'
+import { median, pinSelf } from '../lib/proc.js'
+import { rotated, settleBeforeRun } from '../lib/quiet.js'
+import { debianVersions } from '../lib/versions.js'
 import { dgramCase } from './case-dgram.js'
 import { gdnsdCase } from './case-gdnsd.js'
 import { ninesCase } from './case-nines.js'
@@ -15,15 +16,12 @@ import { setupError } from './errors.js'
 import type { DnsBenchOptions } from './options.js'
 import { freeDnsPort } from './ports.js'
 import { foreignCpuMs, foreignDeltaMs, treeCpuMs } from '../lib/proc-tree.js'
-import { summarize, type DnsBenchResult, type LossCheck, type Sample } from './report-dns.js'
+import { dnsperfSample, summarize, type DnsBenchResult, type LossCheck, type Sample } from './report-dns.js'
 import { onPath, type RunningServer, type ServerCase } from './server-case.js'
 import { stopSystemDaemons } from './system-daemons.js'
 import { startTargets } from './targets.js'
 import { waitForAnswer } from './verify.js'
 import { queryName } from './zone.js'
-
-/** Share of one core that other processes may use before a run starts. */
-const quietPct = 10
 
 const byName: Readonly<Record<string, ServerCase>> = {
   nines: ninesCase(),
@@ -31,30 +29,6 @@ const byName: Readonly<Record<string, ServerCase>> = {
   'pdns-lua': pdnsLuaCase,
   gdnsd: gdnsdCase,
   nsd: nsdCase,
-}
-
-function versions(): Record<string, string> {
-  const found: Record<string, string> = { node: process.version }
-  for (const name of ['dnsperf', 'nsd', 'pdns-server', 'gdnsd']) {
-    try {
-      found[name] = execFileSync('dpkg-query', ['-W', '-f=${Version}', name], { encoding: 'utf8' }).trim()
-    } catch {
-      // not a Debian package here
-    }
-  }
-  return found
-}
-
-/** Waits (at most `maxMs`) until other processes use under `quietPct` of a core; returns their last share. */
-async function waitForQuiet(maxMs: number): Promise<number> {
-  const deadline = Date.now() + maxMs
-  let busyPct = 0
-  do {
-    const before = foreignCpuMs()
-    await sleep(1000)
-    busyPct = foreignDeltaMs(before, foreignCpuMs()) / 10
-  } while (busyPct >= quietPct && Date.now() < deadline)
-  return busyPct
 }
 
 interface Target {
@@ -108,23 +82,9 @@ export async function runDnsBench(options: DnsBenchOptions, command: string): Pr
     const wallMs = performance.now() - startedAt
     const foreignPct = (foreignDeltaMs(foreignBefore, foreignCpuMs()) / wallMs) * 100
     foreignPcts.push(foreignPct)
-    return {
-      qps: report.qps,
-      completed: report.completed,
-      lost: report.lost,
-      rcodeErrors: report.completed - report.noerror,
-      avgLatencyMs: report.avgLatencyMs,
-      responseBytes: report.responseBytes,
-      serverCpuUsPerQuery: report.completed ? (cpu * 1000) / report.completed : Number.NaN,
-      serverCpuPct: (cpu / (report.runSec * 1000)) * 100,
-      clientCpuPct: (clientCpuMs / wallMs) * 100,
-      foreignCpuPct: foreignPct,
-    }
+    return dnsperfSample(report, { serverCpuMs: cpu, clientCpuMs, wallMs, foreignCpuPct: foreignPct })
   }
-  const quiet = async () => {
-    const busy = await waitForQuiet(options.quietMs)
-    if (busy >= quietPct) console.warn(`others still use ${busy.toFixed(0)} % of a core; measuring anyway`)
-  }
+  const quiet = () => settleBeforeRun(options.quietMs)
 
   let ok = false
   const targets = await startTargets()
@@ -150,8 +110,7 @@ export async function runDnsBench(options: DnsBenchOptions, command: string): Pr
     }
     const measured = cases.filter((c) => running.has(c.name))
     for (let round = 0; round < rounds; round++) {
-      const shift = round % Math.max(1, measured.length)
-      const order = [...measured.slice(shift), ...measured.slice(0, shift)]
+      const order = rotated(measured, round)
       for (const shape of shapes) {
         for (const { name } of order) {
           await quiet()
@@ -212,7 +171,7 @@ export async function runDnsBench(options: DnsBenchOptions, command: string): Pr
     skipped,
     samples,
     loss,
-    versions: versions(),
+    versions: debianVersions(['dnsperf', 'nsd', 'pdns-server', 'gdnsd']),
     notes,
   }
 }

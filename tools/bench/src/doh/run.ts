@@ -2,18 +2,19 @@
 // with kdig, run the rotated rounds (and nines' UDP figure in each round), stop everything. Returns the
 // samples; main.ts writes the report.
 import { ensureLocalCertificates } from '@nines/local-stack'
-import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { runDnsperf } from '../dns/dnsperf.js'
 import { setupError } from '../dns/errors.js'
 import { freeDnsPort } from '../dns/ports.js'
-import type { Sample as UdpSample } from '../dns/report-dns.js'
+import { dnsperfSample, type Sample as UdpSample } from '../dns/report-dns.js'
 import { onPath, type RunningServer } from '../dns/server-case.js'
 import { startTargets } from '../dns/targets.js'
 import { queryName } from '../dns/zone.js'
-import { median, pinSelf, sleep } from '../lib/proc.js'
+import { median, pinSelf } from '../lib/proc.js'
+import { rotated, settleBeforeRun } from '../lib/quiet.js'
+import { debianVersions } from '../lib/versions.js'
 import { foreignCpuMs, foreignDeltaMs, treeCpuMs } from '../lib/proc-tree.js'
 import { dnsdistCase } from './case-dnsdist.js'
 import { kresdCase } from './case-kresd.js'
@@ -28,36 +29,10 @@ import { waitForDohAnswer } from './verify.js'
 /** The 3 A records without EDNS, as every server should answer the bench's query. */
 const plainAnswerBytes = 82
 
-/** Share of one core that other processes may use before a run starts. */
-const quietPct = 10
-
 const byName: Readonly<Record<string, DohServerCase>> = {
   nines: ninesDohCase,
   kresd: kresdCase,
   dnsdist: dnsdistCase,
-}
-
-function versions(): Record<string, string> {
-  const found: Record<string, string> = { node: process.version }
-  for (const name of ['nghttp2-client', 'knot-resolver', 'dnsdist', 'dnsperf']) {
-    try {
-      found[name] = execFileSync('dpkg-query', ['-W', '-f=${Version}', name], { encoding: 'utf8' }).trim()
-    } catch {
-      // not a Debian package here
-    }
-  }
-  return found
-}
-
-async function waitForQuiet(maxMs: number): Promise<number> {
-  const deadline = Date.now() + maxMs
-  let busyPct = 0
-  do {
-    const before = foreignCpuMs()
-    await sleep(1000)
-    busyPct = foreignDeltaMs(before, foreignCpuMs()) / 10
-  } while (busyPct >= quietPct && Date.now() < deadline)
-  return busyPct
 }
 
 interface Target {
@@ -148,24 +123,11 @@ export async function runDohBench(options: DohBenchOptions, command: string): Pr
     })
     const cpu = treeCpuMs(server.started.pid) - cpuBefore
     const wallMs = performance.now() - startedAt
-    return {
-      qps: report.qps,
-      completed: report.completed,
-      lost: report.lost,
-      rcodeErrors: report.completed - report.noerror,
-      avgLatencyMs: report.avgLatencyMs,
-      responseBytes: report.responseBytes,
-      serverCpuUsPerQuery: report.completed ? (cpu * 1000) / report.completed : Number.NaN,
-      serverCpuPct: (cpu / (report.runSec * 1000)) * 100,
-      clientCpuPct: (clientCpuMs / wallMs) * 100,
-      foreignCpuPct: (foreignDeltaMs(foreignBefore, foreignCpuMs()) / wallMs) * 100,
-    }
+    const foreignCpuPct = (foreignDeltaMs(foreignBefore, foreignCpuMs()) / wallMs) * 100
+    return dnsperfSample(report, { serverCpuMs: cpu, clientCpuMs, wallMs, foreignCpuPct })
   }
 
-  const quiet = async () => {
-    const busy = await waitForQuiet(options.quietMs)
-    if (busy >= quietPct) console.warn(`others still use ${busy.toFixed(0)} % of a core; measuring anyway`)
-  }
+  const quiet = () => settleBeforeRun(options.quietMs)
 
   let ok = false
   const targets = await startTargets()
@@ -202,8 +164,7 @@ export async function runDohBench(options: DohBenchOptions, command: string): Pr
     }
     const measured = cases.filter((c) => running.has(c.name))
     for (let round = 0; round < options.rounds; round++) {
-      const shift = round % Math.max(1, measured.length)
-      const order = [...measured.slice(shift), ...measured.slice(0, shift)]
+      const order = rotated(measured, round)
       for (const serverCase of order) {
         const target = running.get(serverCase.name)!
         await quiet()
@@ -265,7 +226,7 @@ export async function runDohBench(options: DohBenchOptions, command: string): Pr
     skipped,
     samples,
     udp,
-    versions: versions(),
+    versions: debianVersions(['nghttp2-client', 'knot-resolver', 'dnsdist', 'dnsperf']),
     notes,
   }
 }

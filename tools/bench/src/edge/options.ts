@@ -1,6 +1,7 @@
 // The edge bench's command line.
 import { InvalidArgumentError } from '@nines/core'
 import { parseArgs } from 'node:util'
+import { positive } from '../lib/cli.js'
 
 export const caseNames = ['direct', 'bare', 'haproxy', 'nginx', 'nines', 'nines-w2'] as const
 /** The overload run's cases (overload/run.ts), in the order they run. */
@@ -20,14 +21,6 @@ export interface EdgeBenchOptions {
   /** run the existing cases, then the overload run (`with`); only one of them (`only`, `without`) */
   readonly overload: 'with' | 'only' | 'without'
   readonly overloadCases: readonly string[]
-}
-
-function positive(name: string, text: string): number {
-  const value = Number(text)
-  if (!Number.isInteger(value) || value < 1) {
-    throw new InvalidArgumentError(`--${name} must be a positive integer, got ${text}`)
-  }
-  return value
 }
 
 const parse = (argv: readonly string[]) =>

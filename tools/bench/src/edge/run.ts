@@ -7,7 +7,8 @@ import { setupError } from '../dns/errors.js'
 import { descendants, foreignCpuMs, foreignDeltaMs, treeCpuMs } from '../lib/proc-tree.js'
 import { onPath } from '../dns/server-case.js'
 import { autogroupNice, setAutogroupNice } from '../lib/autogroup.js'
-import { median, pinSelf, sleep } from '../lib/proc.js'
+import { median, pinSelf } from '../lib/proc.js'
+import { rotated, settleBeforeRun } from '../lib/quiet.js'
 import { sumRssMb } from '../lib/rss.js'
 import { freeTcpPorts } from '../lib/tcp-ports.js'
 import {
@@ -33,8 +34,6 @@ import {
 import { startUpstreams } from './upstreams.js'
 import { runWrk } from './wrk.js'
 
-/** Share of one core that other processes may use before a case starts. */
-const quietPct = 10
 const warmupSeconds = 1
 
 const byName: Readonly<Record<string, EdgeCase>> = {
@@ -44,23 +43,6 @@ const byName: Readonly<Record<string, EdgeCase>> = {
   nginx: nginxCase,
   nines: ninesCase(),
   'nines-w2': ninesCase(2),
-}
-
-async function waitForQuiet(maxMs: number): Promise<void> {
-  const deadline = Date.now() + maxMs
-  let busyPct = 0
-  do {
-    const before = foreignCpuMs()
-    await sleep(500)
-    busyPct = foreignDeltaMs(before, foreignCpuMs()) / 5
-  } while (busyPct >= quietPct && Date.now() < deadline)
-  if (busyPct >= quietPct) console.warn(`others use ${busyPct.toFixed(0)} % of a core; measuring anyway`)
-}
-
-/** Rotates `items` by `round`, so that every case takes every position over the rounds. */
-const rotated = <T>(items: readonly T[], round: number): T[] => {
-  const shift = round % Math.max(1, items.length)
-  return [...items.slice(shift), ...items.slice(0, shift)]
 }
 
 export async function runEdgeBench(options: EdgeBenchOptions, command: string): Promise<EdgeBenchResult> {
@@ -154,7 +136,7 @@ export async function runEdgeBench(options: EdgeBenchOptions, command: string): 
     for (let round = 0; round < rounds; round++) {
       for (const name of rotated(measured, round)) {
         const t = running.get(name)!
-        await waitForQuiet(options.quietMs)
+        await settleBeforeRun(options.quietMs, 500)
         await runWrk({ url: `http://127.0.0.1:${t.port}/`, seconds: warmupSeconds, cpu: clientCpu })
         for (const load of loads) {
           const sample = await measure(t, loadPath[load])
@@ -177,7 +159,7 @@ export async function runEdgeBench(options: EdgeBenchOptions, command: string): 
       for (let round = 0; round < rounds; round++) {
         for (const name of rotated(openCases, round)) {
           const t = running.get(name)!
-          await waitForQuiet(options.quietMs)
+          await settleBeforeRun(options.quietMs, 500)
           const before = treeCpuMs(t.pid)
           const foreignBefore = foreignCpuMs()
           const startedAt = performance.now()

@@ -27,6 +27,8 @@ export interface LaunchOptions {
   /** Changes the parsed config (already remapped) before it is written, e.g. shorter TTLs. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   edit?: (config: any) => void
+  /** How long each process may take to become ready; default 45 000. */
+  readyTimeoutMs?: number
   /** Every child's output line, labelled `[name]`; default kept in memory only (`tail`). */
   log?: (line: string) => void
 }
@@ -133,6 +135,18 @@ function processSpecs(config: Json, root: string, configFile: string): ProcessSp
  * resolves once each process is ready and each router answers `/healthz` for the app through a stack.
  */
 export async function launchStack(options: LaunchOptions = {}): Promise<WholeStack> {
+  // The fresh ports are free when picked and bound a moment later: another test may take one in between.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await launchOnce(options)
+    } catch (error) {
+      if (attempt >= 3 || !/EADDRINUSE|address already in use/i.test((error as Error).message)) throw error
+      options.log?.(`(a port was taken while starting; starting again on new ports)`)
+    }
+  }
+}
+
+async function launchOnce(options: LaunchOptions): Promise<WholeStack> {
   const root = options.root ?? findRoot()
   const source = options.configFile ?? join(root, 'examples', 'local.yaml')
   const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'nines-chaos-')))
@@ -158,7 +172,13 @@ export async function launchStack(options: LaunchOptions = {}): Promise<WholeSta
 
   const configFile = join(dir, 'nines.yaml')
   await writeAtomically(configFile, stringify(config))
-  const all = processSpecs(config, root, configFile).map((spec) => new ManagedProcess(spec, options.log))
+  const all = processSpecs(config, root, configFile).map(
+    (spec) =>
+      new ManagedProcess(
+        { ...spec, ...(options.readyTimeoutMs !== undefined && { readyTimeoutMs: options.readyTimeoutMs }) },
+        options.log,
+      ),
+  )
   const byName = new Map(all.map((p) => [p.name, p]))
   const started = options.only ? all.filter((p) => options.only!.includes(p.name)) : all
   for (const name of options.only ?? [])
@@ -230,7 +250,7 @@ export async function launchStack(options: LaunchOptions = {}): Promise<WholeSta
 }
 
 /** Until the router answers `/healthz` for `host` with 200: it has found at least one stack up. */
-async function waitServing(address: string, port: number, host: string, name: string, timeoutMs = 20_000) {
+async function waitServing(address: string, port: number, host: string, name: string, timeoutMs = 45_000) {
   const giveUpAt = performance.now() + timeoutMs
   let last = ''
   while (performance.now() < giveUpAt) {

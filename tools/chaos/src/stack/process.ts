@@ -37,7 +37,7 @@ export interface ProcessSpec {
   readonly cwd: string
   /** 200 once ready. */
   readonly readyUrl: string
-  /** How long `start()` waits for readiness; default 20 000. */
+  /** How long `start()` waits for readiness; default 45 000 (a loaded 2-core machine starts Node slowly). */
   readonly readyTimeoutMs?: number
 }
 
@@ -110,7 +110,7 @@ export class ManagedProcess implements StackProcess {
   }
 
   async waitReady(): Promise<void> {
-    const timeoutMs = this.spec.readyTimeoutMs ?? 20_000
+    const timeoutMs = this.spec.readyTimeoutMs ?? 45_000
     const giveUpAt = performance.now() + timeoutMs
     while (performance.now() < giveUpAt) {
       if (!this.running)

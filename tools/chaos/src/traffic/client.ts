@@ -116,6 +116,8 @@ export function createAppClient(options: ClientOptions): AppClient {
       if (result.status !== undefined) outcome.status = result.status
       const edge = edgeOf(result.headers?.via)
       if (edge !== undefined) outcome.edge = edge
+      const endpoint = result.headers?.['x-nines-endpoint']
+      if (typeof endpoint === 'string') outcome.endpoint = endpoint
       if (result.code !== undefined) {
         outcome.error = result.midBody ? `${result.code} (mid-body)` : result.code
       } else {

@@ -19,6 +19,8 @@ export interface Outcome {
   result: Result
   /** The router that answered, from its `Via` (`1.1 edge1`). */
   edge?: string
+  /** The stack that served it (`x-nines-endpoint`, only when the routers have `debugHeaders: true`). */
+  endpoint?: string
   /** Sent a second time after a connection error. */
   retried: boolean
   /** A top-up's request id (the demo stacks count applied top-ups by it). */

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Http2ServerRequest, Http2ServerResponse, ServerHttp2Stream } from 'node:http2'
-import { Rcode, answerTtl, decodeMessage } from '@nines/wire'
+import { scanCacheTtl } from '@nines/wire'
 import type { ResponseRateLimiter } from '../rrl.js'
 import type { SocketCounters } from '../socket-counters.js'
 import type { QueryClient, QueryHandler } from '../types.js'
@@ -273,9 +273,7 @@ function closeHeader(req: DohRequest): Record<string, string> {
  */
 export function cacheControl(reply: Buffer): string {
   try {
-    const message = decodeMessage(reply)
-    if (message.rcode !== Rcode.NOERROR && message.rcode !== Rcode.NXDOMAIN) return 'no-store'
-    const ttl = answerTtl(message)
+    const ttl = scanCacheTtl(reply)
     return ttl === undefined ? 'no-store' : `max-age=${ttl}`
   } catch {
     return 'no-store'
