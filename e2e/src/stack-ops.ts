@@ -164,15 +164,26 @@ async function readBooks(p: StackProcess): Promise<Books> {
  */
 export class TopupLedger {
   readonly closed: Books[] = []
+  /** When each closed book was read (epoch ms), by endpoint, for a failure message. */
+  readonly closedAt: { endpoint: string; at: number }[] = []
   constructor(readonly stack: WholeStack) {}
 
   /** SIGKILL `names` with their books kept; top-ups in flight to them are cut, not applied. */
   async kill(names: readonly string[]): Promise<void> {
     const processes = names.map((n) => this.stack.process(n))
     await Promise.all(processes.map((p) => p.mode('hang', { route: '/api/topup' })))
-    // A top-up past the gate before the switch is applied within a millisecond; give it ample time.
-    await sleep(200)
-    this.closed.push(...(await Promise.all(processes.map(readBooks))))
+    // A top-up past the gate before the switch is applied at once, unless the machine stalls: read until
+    // two reads 300 ms apart agree (at most 5 s).
+    let books = await Promise.all(processes.map(readBooks))
+    for (let i = 0; i < 16; i++) {
+      await sleep(300)
+      const again = await Promise.all(processes.map(readBooks))
+      const same = JSON.stringify(again) === JSON.stringify(books)
+      books = again
+      if (same) break
+    }
+    this.closed.push(...books)
+    for (const book of books) this.closedAt.push({ endpoint: book.endpoint, at: Date.now() })
     await Promise.all(processes.map((p) => p.kill()))
   }
 
