@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import {
   busyDeployment,
@@ -70,8 +71,9 @@ describe('nines-edge in the busy hour: a pool of known capacity overloaded three
   const startBusyEdge = async (
     admission: Record<string, unknown>,
     sheddable: Record<string, unknown> = {},
+    pool: Record<string, unknown> = {},
   ): Promise<RunningEdge> => {
-    const pools: Record<string, BusyPool> = { app: { endpoints: upstreams, extra: { admission } } }
+    const pools: Record<string, BusyPool> = { app: { endpoints: upstreams, extra: { admission, ...pool } } }
     const routes = classes.map((cls) => ({
       name: cls,
       pathPrefix: `/${cls}`,
@@ -181,39 +183,93 @@ describe('nines-edge in the busy hour: a pool of known capacity overloaded three
     expect(stats.map((s) => s.inflight + s.queued)).toEqual([0, 0, 0])
   })
 
-  it('the limit falls while the pool is five times slower and grows back once it is fast again', async () => {
-    const edge = await startBusyEdge({ enabled: true })
+  it('a pool five times slower: the limit falls to what it still serves, critical keeps ≥ 99.9 %, sheddable is shed first; fast again, the limit and sheddable come back', async () => {
+    // Passive ejection off: the requests in flight when the pool slows down time out (the limit let in
+    // more than the slow pool serves in a deadline), three in a row at one upstream eject it, and with a
+    // third of its slots gone the pool cannot serve even critical's 16 a second. That is ejection's
+    // answer to a pool-wide slowdown (Envoy's too), not admission's; reported with issue 12.
+    const edge = await startBusyEdge({ enabled: true }, {}, { ejection: { enabled: false } })
     const rate = capacity(upstreams)
     const limit = () => metric(edge, metrics.limit, { pool: 'app' })
     // Two thirds of capacity throughout: enough in flight that the limit is used, never an overload
-    // while the pool is healthy.
+    // while the pool is healthy. Slow, the pool serves 24 a second: critical's 16 fit, the rest does not.
+    const started = performance.now()
+    const startedAt = Date.now()
     const load = openLoad(edge.url, {
       ratePerSec: (rate * 2) / 3,
-      durationMs: 11_000,
+      durationMs: 12_000,
       pick: classMix(),
       seed: 5,
     })
     await sleep(1500)
     const healthy = await limit()
     await Promise.all(upstreams.map((u) => u.mode('slow'))) // the fault: capacity a fifth
-    await sleep(4000)
+    const slowAt = performance.now() - started
+    await sleep(5000)
     const slow = await limit()
     await Promise.all(upstreams.map((u) => u.mode('ok'))) // the way back
+    const fastAt = performance.now() - started
     await sleep(5000)
     const recovered = await limit()
     const run = await load.done
-    const limits = edge.logs.filter((l) => l.msg === 'admission limit changed').map((l) => l.limit)
+    // Every value the limit took, at ms from the start of the load.
+    const limits = edge.logs
+      .filter((l) => l.msg === 'admission limit changed')
+      .map((l) => `${Date.parse(String(l.time)) - startedAt}:${String(l.limit)}`)
+    const ejected = await metric(edge, 'nines_edge_ejections_total', { pool: 'app' })
+    const criticalShed = await metricBy(edge, metrics.shed, { pool: 'app', class: 'critical' }, 'reason')
     console.log(
-      `[busy] limit healthy ${healthy}, slow ${slow}, recovered ${recovered}; logged ${JSON.stringify(limits)}`,
+      `[busy] slow from ${slowAt.toFixed(0)} ms to ${fastAt.toFixed(0)} ms; limit healthy ${healthy}, slow ${slow}, recovered ${recovered}; ejections ${ejected}; critical shed by reason ${JSON.stringify(criticalShed)}; logged ${limits.join(' ')}`,
     )
+    const between = (from: number, to: number) => run.outcomes.filter((o) => o.at >= from && o.at < to)
+    const perSecond = Array.from({ length: 12 }, (_, s) => {
+      const sec = between(s * 1000, (s + 1) * 1000)
+      return `${s}s ${classes.map((c) => summarize(sec, c).success.toFixed(2)).join(' ')}`
+    })
+    console.log(`[busy] success per second (critical normal sheddable): ${perSecond.join(' | ')}`)
+    // The slow phase by second from 2 s after the slowdown. In the first two the requests the healthy
+    // limit let in (more than the slow pool serves in a deadline) time out or hold the slots, and the
+    // limit finds the slow pool's level (the simulation in packages/edge/src/admit/slow-pool.test.ts).
+    const adaptMs = 2000
+    const settled = Array.from({ length: Math.floor((fastAt - slowAt - adaptMs) / 1000) }, (_, s) =>
+      between(slowAt + adaptMs + 1000 * s, slowAt + adaptMs + 1000 * (s + 1)),
+    )
+    const slowPhase = between(slowAt + adaptMs, fastAt)
+    const healthyPhase = between(0, slowAt - 1000) // a request sent later may meet the slow pool
+    const healed = between(fastAt + 1000, 12_000)
+    report('whole run', run, classes)
+    report('slow phase from 2 s after the slowdown', { ...run, outcomes: slowPhase }, classes)
     expect(invalidRun(run), 'the load as scheduled').toBeUndefined()
     expect(slow, 'the limit while the pool is slow').toBeLessThan(healthy)
     expect(recovered, 'the limit once the pool is fast again').toBeGreaterThan(slow)
+    // Critical is served: every second of the slow phase once adapted, before it and after it.
+    const bad = (outcomes: readonly Outcome[], cls: string) =>
+      examples(outcomes, (o) => o.label === cls && !fresh(o))
+    expect(settled.length).toBeGreaterThanOrEqual(2)
+    for (const [s, second] of settled.entries())
+      expect
+        .soft(
+          summarize(second, 'critical').success,
+          `critical in second ${s + 3} of the slow phase: ${JSON.stringify(bad(second, 'critical'))}`,
+        )
+        .toBeGreaterThanOrEqual(0.99)
+    for (const [name, phase] of Object.entries({ healthyPhase, slowPhase, healed }))
+      expect
+        .soft(
+          summarize(phase, 'critical').success,
+          `critical in ${name}: ${JSON.stringify(bad(phase, 'critical'))}`,
+        )
+        .toBeGreaterThanOrEqual(0.999)
+    // Sheddable pays first, with a shed (503 NINES_ERR_SHED) or a stale copy, never a timeout; it is
+    // degraded more than normal.
+    const sheddable = slowPhase.filter((o) => o.label === 'sheddable')
+    expect(examples(sheddable, (o) => !fresh(o) && !shedOrStale(o))).toEqual([])
+    expect(summarize(slowPhase, 'sheddable').success).toBeLessThanOrEqual(
+      summarize(slowPhase, 'normal').success,
+    )
     // The way back, in the last second: critical is all served, normal nearly. Sheddable only borrows
-    // spare while the limit is still climbing back at two thirds of capacity: 57–90 % across runs on
-    // this machine, against none while the pool was slow.
-    const late = run.outcomes.filter((o) => o.at > 10_000)
-    const slowPhase = run.outcomes.filter((o) => o.at > 3000 && o.at <= 5000)
+    // spare while the limit is still climbing back at two thirds of capacity.
+    const late = run.outcomes.filter((o) => o.at > 11_000)
     expect(summarize(late, 'critical').success, 'critical at the end').toBe(1)
     expect(summarize(late, 'normal').success, 'normal at the end').toBeGreaterThanOrEqual(0.9)
     expect(summarize(late, 'sheddable').success, 'sheddable at the end').toBeGreaterThan(

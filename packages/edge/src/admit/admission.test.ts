@@ -270,7 +270,7 @@ describe('Admission', () => {
     for (let w = 0; w < 5; w++) {
       const held = Array.from({ length: admission.limit }, () => permit('critical'))
       for (const p of held) p.release({ rttMs: 10, dropped: true })
-      clock.advance(100)
+      clock.advance(300) // a cut at most once per RTT and two windows
     }
     permit('critical').release({ rttMs: 10, dropped: false })
     expect(admission.limit).toBe(Math.floor(20 * 0.9 ** 5))

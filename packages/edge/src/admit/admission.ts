@@ -30,6 +30,8 @@ export interface AdmissionSnapshot {
 
 interface Waiter {
   readonly enqueuedAt: number
+  /** The request's own deadline (epoch ms). */
+  readonly deadline: number
   readonly expiresAt: number
   /** Why it is shed if nothing frees up by `expiresAt`. */
   readonly expiry: 'queue-timeout' | 'deadline'
@@ -88,6 +90,11 @@ export class Admission {
     return this.#limit.limit
   }
 
+  /** The limit's baseline RTT, for tests and metrics. */
+  get baselineMs(): number {
+    return this.#limit.baselineMs
+  }
+
   /**
    * A place for one request of class `cls` that must be answered by `deadline` (epoch ms). Sync when it
    * is admitted or shed at once, so the fast path allocates no promise; a Promise when it queues.
@@ -98,7 +105,7 @@ export class Admission {
     if (deadline <= now) return this.#shedNow(cls, 'deadline')
     const queue = this.#queues[cls]
     if (queue.length === 0 && this.#fits(cls))
-      return { admitted: true, permit: this.#grant(cls), queuedMs: 0 }
+      return { admitted: true, permit: this.#grant(cls, deadline - now), queuedMs: 0 }
     const { maxLength, targetMs, intervalMs } = this.#options.queue
     if (maxLength === 0) return this.#shedNow(cls, 'queue-full')
     // A full queue of a higher class takes the place of the newest lower waiter, so it may exceed
@@ -109,12 +116,16 @@ export class Admission {
     // is its, and a late answer to a payment beats a 503). CoDel's bound shed critical requests 20 ms, and
     // on a starved machine 100 ms, into their wait at 3× capacity. Its queue's length still bounds it.
     const leaveBy = cls === 'critical' ? Infinity : queue.leaveBy(now, targetMs, intervalMs)
+    // A request admitted later than its deadline less the pool's RTT would time out at the pool: it would
+    // hold a place a request that can still make it needs, count as a drop (the limit falls) and a
+    // timeout against the endpoint (passive ejection took one of three upstreams out that way). It
+    // waits no longer than that; one that cannot make it even now is shed at once.
+    const lastChance = deadline - this.#limit.expectedRttMs
+    if (lastChance <= now) return this.#shedNow(cls, 'deadline')
     return new Promise<Admit>((settle) => {
-      const expiresAt = Math.min(deadline, leaveBy)
-      queue.push(
-        { enqueuedAt: now, expiresAt, expiry: deadline <= leaveBy ? 'deadline' : 'queue-timeout', settle },
-        now,
-      )
+      const expiresAt = Math.min(lastChance, leaveBy)
+      const expiry = lastChance <= leaveBy ? 'deadline' : 'queue-timeout'
+      queue.push({ enqueuedAt: now, deadline, expiresAt, expiry, settle }, now)
       this.#arm(expiresAt, now)
     })
   }
@@ -158,7 +169,8 @@ export class Admission {
     return this.#inflight[cls] < Math.floor(this.#options.shares[cls] * limit)
   }
 
-  #grant(cls: RequestClass): Permit {
+  /** `budgetMs`: the request's time from arrival to its deadline, which caps the RTT the limit aims at. */
+  #grant(cls: RequestClass, budgetMs: number): Permit {
     this.#inflight[cls]++
     this.#total++
     this.#admitted[cls]++
@@ -168,8 +180,7 @@ export class Admission {
         if (!held) return
         held = false
         // The inflight count includes this request, as it was when it finished.
-        if (sample)
-          this.#limit.update({ rttMs: sample.rttMs, dropped: sample.dropped, inflight: this.#total })
+        if (sample) this.#limit.update({ ...sample, inflight: this.#total, budgetMs })
         this.#inflight[cls]--
         this.#total--
         this.#drain()
@@ -177,15 +188,26 @@ export class Admission {
     }
   }
 
-  /** Admits waiters in class order, each only if the rule of `#fits` admits it. */
+  /**
+   * Admits waiters in class order, each only if the rule of `#fits` admits it; a waiter whose deadline
+   * the pool's RTT (which may have grown since it came) would now overrun is shed instead.
+   */
   #drain(): void {
     if (this.#closed) return
     const now = this.#clock.now()
+    const rtt = this.#limit.expectedRttMs
     for (const cls of classes) {
       const queue = this.#queues[cls]
       while (queue.length > 0 && this.#fits(cls)) {
         const waiter = queue.shift()!
-        waiter.settle({ admitted: true, permit: this.#grant(cls), queuedMs: now - waiter.enqueuedAt })
+        const queuedMs = now - waiter.enqueuedAt
+        if (waiter.deadline - rtt <= now) this.#shed1(cls, waiter, 'deadline', now)
+        else
+          waiter.settle({
+            admitted: true,
+            permit: this.#grant(cls, waiter.deadline - waiter.enqueuedAt),
+            queuedMs,
+          })
       }
     }
     if (this.#queued() === 0) this.#disarm()

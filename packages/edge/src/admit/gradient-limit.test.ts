@@ -49,12 +49,15 @@ describe('GradientLimit', () => {
     expect(limit.limit).toBeLessThan(Math.floor(before))
   })
 
-  it('cuts the limit by 10 % after a window with a drop, whatever the latency', () => {
+  it('cuts the limit by 10 % after a window with a drop, whatever the latency, once per RTT and two windows', () => {
     const { run } = setup()
     run(1, 10, 'at-limit', true)
-    expect(run(1, 10)).toBeCloseTo(18, 9)
-    const before = run(1, 10, 'at-limit', true) // its first sample closed the window without a drop
-    expect(run(1, 10)).toBeCloseTo(before * 0.9, 9)
+    expect(run(1, 10)).toBeCloseTo(18, 9) // cut at t=100; the next cut not before 100 + 10 + 200
+    const grown = run(1, 10, 'at-limit', true) // its first sample closed the window without a drop (t=200)
+    expect(grown).toBeCloseTo(18 + Math.sqrt(18), 9)
+    expect(run(1, 10)).toBeCloseTo(grown, 9) // t=300: a drop sent under the old limit, not cut again
+    const before = run(1, 10, 'at-limit', true) // t=400
+    expect(run(1, 10)).toBeCloseTo(before * 0.9, 9) // t=500
   })
 
   it.each([
@@ -68,9 +71,11 @@ describe('GradientLimit', () => {
   })
 
   it('grows back after latency returns to normal with load at the limit', () => {
-    const { run } = setup()
+    const { limit, run } = setup()
     const healthy = run(20, 10)
-    const shrunk = run(20, 50)
+    // A queue at the pool: 5× the RTT at this limit, falling with the limit.
+    for (let w = 0; w < 20; w++) run(1, (50 * limit.limit) / healthy)
+    const shrunk = limit.estimate
     expect(shrunk).toBeLessThan(healthy)
     const windowsToRecover = (() => {
       for (let w = 1; w <= 100; w++) if (run(1, 10) >= healthy) return w
@@ -90,14 +95,44 @@ describe('GradientLimit', () => {
     expect(Math.min(...settled)).toBeGreaterThanOrEqual(16)
   })
 
-  it('takes a pool that got slower for good as its new baseline once the limit is at min, and grows again', () => {
+  it('tells a pool 5× slower at the same slots from an overload, well above min', () => {
+    // 16 slots: beyond them requests queue at the pool and the RTT grows with the limit. Demand always
+    // fills the limit. After the slowdown the RTT no longer falls with the limit once it is below the slots:
+    // no request sent after a cut comes within tolerance, so that RTT is the new baseline.
+    const { limit, run } = setup({ initial: 8, min: 4 })
+    let serviceMs = 40
+    const window = () => run(1, serviceMs * Math.max(1, limit.limit / 16))
+    for (let w = 0; w < 300; w++) window()
+    const healthy = limit.limit
+    expect(healthy).toBeGreaterThanOrEqual(16)
+    serviceMs = 200
+    const slow: number[] = []
+    for (let w = 0; w < 50; w++) slow.push(window())
+    expect(limit.baselineMs).toBeGreaterThanOrEqual(200)
+    // It falls while the RTT falls with it, but stops near the slots, far above min (4), within a second.
+    const lowest = Math.min(...slow)
+    const lowestAt = slow.indexOf(lowest)
+    expect(lowest).toBeGreaterThanOrEqual(16 * 0.75)
+    expect(lowestAt).toBeLessThanOrEqual(10) // a second of 100 ms windows
+    expect(Math.min(...slow.slice(lowestAt + 1))).toBeGreaterThanOrEqual(lowest)
+    // Then it settles where it did while fast, relative to the slots (a small queue at the pool).
+    expect(Math.max(...slow.slice(-20))).toBeLessThanOrEqual(healthy * 1.1)
+    // The way back: fast again, the lowest window is the baseline at once.
+    serviceMs = 40
+    run(2, 40)
+    expect(limit.baselineMs).toBe(40)
+  })
+
+  it('takes a pool that got slower for good (RTT not falling after a cut) as its new baseline, and grows again', () => {
     const { limit, run } = setup({ min: 4, max: 50 })
     run(20, 10)
     let lowest = Infinity
     for (let w = 0; w < 150 && limit.baselineMs !== 100; w++) lowest = Math.min(lowest, run(1, 100))
-    // Ten times slower whatever the load (a slower release, not a queue): at min, that is the baseline.
+    // Ten times slower whatever the load (a slower release, not a queue): once the limit was cut and the
+    // requests sent since are no faster, that is the baseline, long before min.
     expect(limit.baselineMs).toBe(100)
-    expect(lowest).toBeLessThan(5)
+    expect(lowest).toBeLessThanOrEqual(50 * (2 / 3) + 1)
+    expect(lowest).toBeGreaterThan(20)
     expect(run(10, 100)).toBeGreaterThan(lowest + 4)
   })
 
@@ -105,9 +140,10 @@ describe('GradientLimit', () => {
     const clock = new ManualClock()
     let selfDelay = 0
     const make = () => new GradientLimit(admissionLimitSchema.parse({}), clock, undefined, () => selfDelay)
-    const feed = (limit: GradientLimit, rttMs: number) => {
+    const feed = (limit: GradientLimit, rttMs: number | ((limit: number) => number)) => {
       for (let w = 0; w < 20; w++) {
-        for (let i = 0; i < 20; i++) limit.update({ rttMs, inflight: limit.limit, dropped: false })
+        const rtt = typeof rttMs === 'number' ? rttMs : rttMs(limit.limit)
+        for (let i = 0; i < 20; i++) limit.update({ rttMs: rtt, inflight: limit.limit, dropped: false })
         clock.advance(100)
       }
     }
@@ -121,7 +157,8 @@ describe('GradientLimit', () => {
     const congested = make()
     feed(congested, 0.5)
     const grown = congested.limit
-    feed(congested, 10) // the same latency with an idle loop is the pool's own queue
+    // The same latency with an idle loop is the pool's own queue (it falls with the limit).
+    feed(congested, (l) => (10 * l) / grown)
     expect(congested.limit).toBeLessThan(grown)
   })
 
