@@ -6,6 +6,7 @@ import {
   apiStacks,
   atEdge,
   auditTopups,
+  debugHeaders,
   digAt,
   edgeView,
   metricAt,
@@ -24,6 +25,14 @@ import {
 // Each scenario asserts what the clients saw, heals, and asserts the way back.
 
 const edges = ['edge1', 'edge2'] as const
+
+/** What these scenarios read of a route of the file. */
+interface RouteConfig {
+  name: string
+  pathPrefix?: string
+  fallback?: { status?: number; body?: string }
+  timeouts?: { overallMs?: number }
+}
 /** The codes of the answers a router makes itself for a request it could not serve (docs/operations.md). */
 const routerCodes =
   /^NINES_ERR_(NO_ENDPOINT|UPSTREAM_CONNECT|UPSTREAM_RESET|UPSTREAM_STATUS|UPSTREAM_TIMEOUT|DEADLINE|RETRY_BUDGET)$/
@@ -39,8 +48,7 @@ describe('operating the whole stack under client traffic', () => {
     stack = await launchStack({
       edit: (config) => {
         // Debug headers: which endpoint served, and `x-nines-cache: hit` on a fresh copy.
-        for (const instance of Object.values<any>(config.instances))
-          if (instance.edge) instance.edge.debugHeaders = true
+        debugHeaders(config)
         // Flap damping is not what this file is about: it would hold an endpoint killed in two scenarios
         // out for half a minute (two penalties and the first probe round of a busy machine).
         config.health = { ...config.health, damping: { enabled: false } }
@@ -90,14 +98,14 @@ describe('operating the whole stack under client traffic', () => {
   }
 
   /** The route a path takes: the longest matching prefix (every route of the file is on one host). */
-  const routeFor = (path: string): any =>
-    (stack.config.edge.routes as any[])
+  const routeFor = (path: string): RouteConfig =>
+    (stack.config.edge.routes as RouteConfig[])
       .filter((r) => {
         const prefix = r.pathPrefix ?? '/'
         const bare = path.split('?')[0]!
         return prefix === '/' || bare === prefix || bare.startsWith(`${prefix}/`)
       })
-      .sort((a, b) => (b.pathPrefix ?? '/').length - (a.pathPrefix ?? '/').length)[0]
+      .sort((a, b) => (b.pathPrefix ?? '/').length - (a.pathPrefix ?? '/').length)[0]!
 
   /**
    * What docs/configuration.md says a route answers when nothing can serve it and no stale copy may stand
@@ -235,9 +243,9 @@ describe('operating the whole stack under client traffic', () => {
 
     // Undone: the route gone on both routers, the record on both nameservers.
     await stack.writeConfig((config) => {
-      config.edge.routes = config.edge.routes.filter((r: any) => r.name !== 'usage')
+      config.edge.routes = config.edge.routes.filter((r: { name: string }) => r.name !== 'usage')
       const zone = config.dns.zones['nines.test']
-      zone.records = zone.records.filter((r: any) => r.name !== 'reload')
+      zone.records = zone.records.filter((r: { name: string }) => r.name !== 'reload')
     })
     await waitFor(
       async () =>

@@ -12,6 +12,13 @@ const run = promisify(execFile)
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
+/** Turns on the routers' debug headers (`x-nines-endpoint`, `x-nines-cache: hit`) in a stack's config. */
+export function debugHeaders(config: {
+  instances: Record<string, { edge?: { debugHeaders?: boolean } }>
+}): void {
+  for (const instance of Object.values(config.instances)) if (instance.edge) instance.edge.debugHeaders = true
+}
+
 /** The six API stacks of the file (pool `app`), in file order. */
 export const apiStacks = ['a1', 'b1', 'c1', 'a2', 'b2', 'c2'] as const
 
@@ -52,7 +59,7 @@ export async function atEdge(
   return { status: response.statusCode, header, body, ms: performance.now() - started }
 }
 
-export async function adminJson<T = any>(stack: WholeStack, instance: string, path: string): Promise<T> {
+export async function adminJson<T = unknown>(stack: WholeStack, instance: string, path: string): Promise<T> {
   const response = await fetch(`${stack.adminUrl(instance)}${path}`, { signal: AbortSignal.timeout(5000) })
   if (response.status !== 200) throw new Error(`${instance} ${path}: ${response.status}`)
   return (await response.json()) as T
