@@ -161,6 +161,11 @@ describe('operating the whole stack under client traffic', () => {
     expect(others.length).toBeGreaterThan(50)
     expect(others.filter((o) => o.result === 'failed')).toEqual([])
     const faq = cmsDown.filter((o) => o.name === 'cms-faq')
+    const faqFailed = faq.filter((o) => o.result === 'failed')
+    if (faqFailed.length > 0)
+      console.log(
+        `[ops] CMS down: /cms/faq failed for clients: ${JSON.stringify(faqFailed.map((o) => ({ after: o.at - from, edge: o.edge, status: o.status, ms: Math.round(o.ms) })))}`,
+      )
     expect(faq.filter((o) => o.result === 'failed' && o.status === undefined)).toEqual([])
 
     // The way back: the CMS answers a new page itself again, and the clients' pages are fresh.
