@@ -1,73 +1,185 @@
-import type { DnsInstanceEntry, EdgeInstanceEntry, LocalStack } from './local-stack.js'
+import type {
+  CheckTiming,
+  DemoEndpointEntry,
+  DnsInstanceEntry,
+  EdgeInstanceEntry,
+  LocalStack,
+} from './local-stack.js'
+
+export interface BannerRestarts {
+  /** After how long a demo endpoint (or the page's server) that exited starts again. */
+  restartAfterMs: number
+  /** After how long a daemon that exited starts again. */
+  daemonRestartAfterMs: number
+}
+
+/** The name every router serves and DNS answers with the edge routers. */
+const appHost = 'app.nines.test'
+/** The pool of `examples/local.yaml` that app.nines.test answers from: the routers. */
+const edgesPool = 'edges'
 
 /** What runs where and commands to try, printed once everything is ready, unlabelled so they paste. */
 export function banner(
   stack: LocalStack,
-  restartAfterMs: number,
+  { restartAfterMs, daemonRestartAfterMs }: BannerRestarts,
   started: ReadonlySet<string> = new Set(stack.instances.map((i) => i.name)),
 ): string[] {
   const dns = stack.instances.filter((i): i is DnsInstanceEntry => i.role === 'dns' && started.has(i.name))
-  const edge = stack.instances.find((i): i is EdgeInstanceEntry => i.role === 'edge' && started.has(i.name))
+  const edges = stack.instances.filter(
+    (i): i is EdgeInstanceEntry => i.role === 'edge' && started.has(i.name),
+  )
   const [ns1, ns2] = dns
-  const victim = stack.endpoints[1] ?? stack.endpoints[0]
+  const stacks = stack.endpoints.filter((e) => e.pool === 'app')
+  const victim = stacks[1] ?? stacks[0]
   if (ns1 === undefined || victim === undefined) return ['The local stack is up.', 'Ctrl-C stops everything.']
   const second = ns2 ?? ns1
-  const admin = `http://${ns1.adminAddress}:${ns1.adminPort}`
-  const victimUrl = `http://${victim.address}:${victim.port}`
-  const { intervalMs, timeoutMs, rise, fall } = stack.check
-  // After a first failure (or success while down) the check repeats at the fast interval, interval / 2.
-  const fastMs = Math.max(100, Math.round(intervalMs / 2))
-  const downAfterSec = (intervalMs + (fall - 1) * fastMs) / 1000
-  const hungAfterSec = downAfterSec + (fall * timeoutMs) / 1000
-  const backAfterSec = (intervalMs + (rise - 1) * fastMs) / 1000
-  const crash = `curl -X POST ${victimUrl}/__nines/crash`
-  const fail = `curl -X POST '${victimUrl}/__nines/mode?set=fail'`
-  const width = Math.max(crash.length, fail.length) + 2
+  const width = Math.max(
+    ...stack.instances.map((i) => i.name.length),
+    ...stack.endpoints.map((e) => e.name.length),
+  )
+  const sec = (ms: number): string => `${ms / 1000} s`
   return [
     '',
     `The local stack is up (${stack.configPath}):`,
-    ...stack.instances.map((i) =>
-      !started.has(i.name)
-        ? `  ${i.name.padEnd(4)} nines-${i.role} not started: the local stack does not run nines-${i.role} yet`
-        : i.role === 'dns'
-          ? `  ${i.name.padEnd(4)} nines-dns  DNS ${i.dnsAddress}:${i.dnsPort} (UDP and TCP), DoH https://${i.dnsAddress}:${i.dohPort}/dns-query and /resolve, DoT ${i.dnsAddress}:${i.dotPort}, admin http://${i.adminAddress}:${i.adminPort}`
-          : `  ${i.name.padEnd(4)} nines-edge HTTP http://${i.httpAddress}:${i.httpPort}, admin http://${i.adminAddress}:${i.adminPort}`,
-    ),
-    ...stack.endpoints.map(
-      (e) => `  ${e.name.padEnd(4)} endpoint   http://${e.address}:${e.port} (${e.stack})`,
-    ),
-    `  page example page http://${stack.page.address}:${stack.page.port}/ (${stack.page.dir}/)`,
+    ...stack.instances.map((i) => {
+      const name = i.name.padEnd(width)
+      if (!started.has(i.name))
+        return `  ${name} nines-${i.role} not started: the local stack does not run nines-${i.role} yet`
+      const admin = `admin http://${i.adminAddress}:${i.adminPort}`
+      return i.role === 'dns'
+        ? `  ${name} nines-dns  DNS ${i.dnsAddress}:${i.dnsPort} (UDP, TCP), DoH https://${i.dnsAddress}:${i.dohPort}/dns-query and /resolve, DoT ${i.dnsAddress}:${i.dotPort}, ${admin}`
+        : `  ${name} nines-edge HTTP http://${i.httpAddress}:${i.httpPort}, zone ${i.zone}, ${admin}`
+    }),
+    ...stack.endpoints.map((e) => `  ${e.name.padEnd(width)} ${endpointLine(e)}`),
+    `  ${'page'.padEnd(width)} example    http://${stack.page.address}:${stack.page.port}/ (${stack.page.dir}/)`,
+    `Whatever exits is started again: stacks, the CMS and the page after ${sec(restartAfterMs)}, daemons after ${sec(daemonRestartAfterMs)}.`,
     '',
-    'Query:',
-    `  dig @${ns1.dnsAddress} -p ${ns1.dnsPort} app.nines.test`,
-    `  dig @${second.dnsAddress} -p ${second.dnsPort} app.nines.test SRV`,
-    `  dig @${ns1.dnsAddress} -p ${ns1.dnsPort} nines.test NS`,
-    `  curl -s ${admin}/status`,
-    `  curl -s '${admin}/explain?name=app.nines.test&type=A&client=127.0.0.1'   # what a client gets, and why`,
+    ...dnsLines(stack, ns1, second, edges),
     ...secureLines(ns1, second),
     ...pageLines(stack, dns),
-    ...(edge === undefined ? [] : edgeLines(edge)),
-    `Break endpoint ${victim.name}: it leaves the answers within about ${downAfterSec} s (${hungAfterSec} s if it hangs), and returns within about ${backAfterSec} s of healing (${rise} good checks):`,
-    `  ${crash.padEnd(width)}# exits; restarted after ${restartAfterMs / 1000} s`,
-    `  ${fail.padEnd(width)}# or set=hang, set=slow&delayMs=800; set=ok heals`,
-    `Drain endpoint ${victim.name} on every instance (both nameservers and the edge), then undo:`,
-    `  npm run -s nines-edge -- override app/${victim.name} drain --reason maintenance --config ${stack.configPath}`,
-    `  npm run -s nines-edge -- override app/${victim.name} clear --config ${stack.configPath}`,
+    ...edgeLines(edges),
+    ...faultLines(stack, victim, edges, ns1, second, { restartAfterMs, daemonRestartAfterMs }),
     'Ctrl-C stops everything.',
     '',
   ]
 }
 
-/** Requests through the edge router: plain, the demo's event stream, and which endpoint served. */
-function edgeLines(edge: EdgeInstanceEntry): string[] {
-  const resolve = `--resolve app.nines.test:${edge.httpPort}:${edge.httpAddress}`
-  const base = `http://app.nines.test:${edge.httpPort}`
+function endpointLine(e: DemoEndpointEntry): string {
+  const where = `http://${e.address}:${e.port}, zone ${e.zone}`
+  return e.pool === 'cms'
+    ? `CMS        ${where}, /cms/faq and /cms/banner`
+    : `stack      ${where}, ${e.stack}`
+}
+
+/** DNS answers the healthy routers, the client's zone first: one dig per zone, from an address in it. */
+function dnsLines(
+  { localities }: LocalStack,
+  ns1: DnsInstanceEntry,
+  ns2: DnsInstanceEntry,
+  edges: readonly EdgeInstanceEntry[],
+): string[] {
+  const admin = (i: DnsInstanceEntry): string => `http://${i.adminAddress}:${i.adminPort}`
+  const digs = localities.map(({ address, zone }, n) => {
+    const ns = n === 0 ? ns1 : ns2
+    // Without -b, dig sends from 127.0.0.1 to any loopback address.
+    const from = address === '127.0.0.1' ? '' : ` -b ${address}`
+    const near = edges.find((e) => e.zone === zone)
+    const note = near === undefined ? '' : `   # ${near.name} first: ${address} is in ${zone}`
+    return `  dig @${ns.dnsAddress} -p ${ns.dnsPort}${from} ${appHost} +noall +answer${note}`
+  })
+  const other = localities[1]?.address ?? ns1.dnsAddress
   return [
-    'Through the edge router (it balances across the three stacks and routes around failures):',
-    `  curl -s ${resolve} ${base}/`,
-    `  curl -sN ${resolve} ${base}/api/events   # server-sent events pass through`,
-    `  curl -s http://${edge.adminAddress}:${edge.adminPort}/status   # pools as the router sees them`,
+    `DNS answers ${appHost} with the healthy edge routers, the client's zone first:`,
+    ...digs,
+    `  curl -s ${admin(ns1)}/status   # pools as ${ns1.name} sees them${ns2 === ns1 ? '' : ` (${ns2.name}: ${admin(ns2)}/status)`}`,
+    `  curl -s '${admin(ns1)}/explain?name=${appHost}&type=A&client=${other}'   # what a client gets, and why`,
   ]
+}
+
+/** Requests through the routers: the API, the CMS (cached), and the pools each router sees. */
+function edgeLines(edges: readonly EdgeInstanceEntry[]): string[] {
+  const [near, far] = edges
+  if (near === undefined) return []
+  const through = (edge: EdgeInstanceEntry, path: string): string =>
+    `curl -s --resolve ${appHost}:${edge.httpPort}:${edge.httpAddress} 'http://${appHost}:${edge.httpPort}${path}'`
+  const status = edges.map((e) => `http://${e.adminAddress}:${e.adminPort}/status`)
+  return [
+    `Through an edge router (each balances across the stacks of both zones, its own first, and routes around failures):`,
+    `  ${through(near, '/api/balance?account=alice')}   # the answer names the stack that served`,
+    `  ${through(far ?? near, '/cms/faq')}   # the CMS, cached by the router (max-age=30)`,
+    `  curl -s ${status[0]}   # pools as ${near.name} sees them${far === undefined ? '' : ` (${far.name}: ${status[1]})`}`,
+  ]
+}
+
+/** Breaking a stack, killing a router and a nameserver, draining: what to paste and what follows. */
+function faultLines(
+  stack: LocalStack,
+  victim: DemoEndpointEntry,
+  edges: readonly EdgeInstanceEntry[],
+  ns1: DnsInstanceEntry,
+  ns2: DnsInstanceEntry,
+  { restartAfterMs, daemonRestartAfterMs }: BannerRestarts,
+): string[] {
+  const url = `http://${victim.address}:${victim.port}`
+  const crash = `curl -X POST ${url}/__nines/crash`
+  const fail = `curl -X POST '${url}/__nines/mode?set=fail'`
+  const pad = Math.max(crash.length, fail.length) + 2
+  const app = timing(stack.checks.app)
+  const router = edges[0]
+  // The daemon's state directory holds its lock, whose pid is the process to kill, after a restart too.
+  const kill = (stateDir: string): string => `kill $(grep -o '"pid":[0-9]*' ${stateDir}/lock | cut -d: -f2)`
+  const killLines =
+    router === undefined
+      ? []
+      : [
+          `Kill a router, then a nameserver (each restarted after ${daemonRestartAfterMs / 1000} s): DNS stops answering ${router.name} within about ${timing(stack.checks.edges).downAfterSec} s, and dig @${ns2.dnsAddress} answers while ${ns1.name} is down:`,
+          `  ${kill(router.stateDir)}`,
+          `  ${kill(ns1.stateDir)}`,
+        ]
+  return [
+    `Break stack ${victim.name}: the routers stop sending it requests within about ${app.downAfterSec} s (${app.hungAfterSec} s if it hangs), and take it back within about ${app.backAfterSec} s of healing:`,
+    `  ${crash.padEnd(pad)}# exits; restarted after ${restartAfterMs / 1000} s`,
+    `  ${fail.padEnd(pad)}# or set=hang, set=slow&delayMs=800; set=ok heals`,
+    ...killLines,
+    ...drainLines(stack, victim, router),
+  ]
+}
+
+/**
+ * Planned maintenance: one command overrides every instance of the file that monitors the pool (the others
+ * say "not monitored there"): a stack on both routers, a router on both nameservers.
+ */
+function drainLines(
+  { configPath }: LocalStack,
+  victim: DemoEndpointEntry,
+  router: EdgeInstanceEntry | undefined,
+): string[] {
+  const drain = (target: string): string =>
+    `npm run -s nines-edge -- override ${target} drain --reason maintenance --config ${configPath}`
+  const stackLine = drain(`${victim.pool}/${victim.name}`)
+  const routerLine = router === undefined ? undefined : drain(`${edgesPool}/${router.name}`)
+  const pad = Math.max(stackLine.length, routerLine?.length ?? 0) + 2
+  return [
+    'Drain for maintenance on every instance that monitors it; `clear` in place of `drain` undoes it:',
+    `  ${stackLine.padEnd(pad)}# on both routers`,
+    ...(routerLine === undefined ? [] : [`  ${routerLine.padEnd(pad)}# on both nameservers`]),
+  ]
+}
+
+/** How long a check takes to mark an endpoint down, down when it hangs, and up again. */
+function timing({ intervalMs, timeoutMs, rise, fall }: CheckTiming): {
+  downAfterSec: number
+  hungAfterSec: number
+  backAfterSec: number
+} {
+  // After a first failure (or success while down) the check repeats at the fast interval, interval / 2.
+  const fastMs = Math.max(100, Math.round(intervalMs / 2))
+  const downAfterSec = (intervalMs + (fall - 1) * fastMs) / 1000
+  return {
+    downAfterSec,
+    hungAfterSec: downAfterSec + (fall * timeoutMs) / 1000,
+    backAfterSec: (intervalMs + (rise - 1) * fastMs) / 1000,
+  }
 }
 
 /** The local CA every DoH and DoT client must trust, relative to the root (the working directory). */
@@ -75,12 +187,12 @@ const caFile = 'var/tls/ca.pem'
 
 /** DoH (JSON and RFC 8484) and DoT, each trusting only the local CA. */
 function secureLines(ns1: DnsInstanceEntry, ns2: DnsInstanceEntry): string[] {
-  const json = `https://${ns1.dnsAddress}:${ns1.dohPort}/resolve?name=app.nines.test&type=A`
+  const json = `https://${ns1.dnsAddress}:${ns1.dohPort}/resolve?name=${appHost}&type=A`
   return [
     `Over DoH and DoT (certificates of the local CA ${caFile}, made at the first start; not trusted system-wide):`,
     `  curl -s --cacert ${caFile} '${json}'`,
-    `  kdig @${ns2.dnsAddress} -p ${ns2.dohPort} +https +tls-ca=${caFile} app.nines.test   # RFC 8484`,
-    `  kdig @${ns1.dnsAddress} -p ${ns1.dotPort} +tls-ca=${caFile} app.nines.test   # DoT`,
+    `  kdig @${ns2.dnsAddress} -p ${ns2.dohPort} +https +tls-ca=${caFile} ${appHost}   # RFC 8484`,
+    `  kdig @${ns1.dnsAddress} -p ${ns1.dotPort} +tls-ca=${caFile} ${appHost}   # DoT`,
   ]
 }
 

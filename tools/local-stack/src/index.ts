@@ -1,6 +1,7 @@
-export { banner } from './banner.js'
+export { banner, type BannerRestarts } from './banner.js'
 export {
   localStack,
+  type CheckTiming,
   type DaemonInstanceEntry,
   type DnsInstanceEntry,
   type EdgeInstanceEntry,

@@ -3,9 +3,13 @@
  * parser (node built-ins only), so local-stack.test.ts checks this table against the file's text.
  */
 export interface DemoEndpointEntry {
-  /** The endpoint's name in the pool, and the label of its output lines. */
+  /** The endpoint's name in its pool, and the label of its output lines. */
   name: string
-  stack: 'node-http' | 'hono' | 'raw'
+  /** `app`: the API, once per stack and zone; `cms`: the single CMS, not duplicated across stacks. */
+  pool: 'app' | 'cms'
+  /** `tools/stacks --stack`: the API on node-http, hono or raw, or the CMS. */
+  stack: 'node-http' | 'hono' | 'raw' | 'cms'
+  zone: string
   address: string
   port: number
 }
@@ -18,6 +22,8 @@ interface InstanceEntryBase {
   name: string
   adminAddress: string
   adminPort: number
+  /** Relative to the root; holds the daemon's `lock` (its pid) while it runs. */
+  stateDir: string
 }
 
 /** An instance with `dns`: nines-dns on UDP and TCP, and DoH and DoT on the same address. */
@@ -37,6 +43,8 @@ export interface EdgeInstanceEntry extends InstanceEntryBase {
   role: 'edge'
   httpAddress: string
   httpPort: number
+  /** Its balancing prefers the endpoints of its zone; DNS answers it first to clients of that zone. */
+  zone: string
 }
 
 export type DaemonInstanceEntry = DnsInstanceEntry | EdgeInstanceEntry
@@ -48,16 +56,37 @@ export interface LocalStack {
   instances: readonly DaemonInstanceEntry[]
   /** The example page (`examples/browser/`, the client at `/client/`), served over plain HTTP. */
   page: { address: string; port: number; dir: string; clientDir: string }
-  /** The pool's check, for the hints printed at start-up. */
-  check: { intervalMs: number; timeoutMs: number; rise: number; fall: number }
+  /** `dns.localities`: the zone of a client at each address (a /32); DNS answers that zone's routers first. */
+  localities: readonly { address: string; zone: string }[]
+  /** The pools' checks, for the timings printed at start-up: the edges' of the stacks, DNS's of the edges. */
+  checks: Record<'app' | 'edges', CheckTiming>
 }
+
+export interface CheckTiming {
+  intervalMs: number
+  timeoutMs: number
+  rise: number
+  fall: number
+}
+
+const endpoint = (
+  name: string,
+  stack: DemoEndpointEntry['stack'],
+  zone: string,
+  address: string,
+): DemoEndpointEntry => ({ name, pool: stack === 'cms' ? 'cms' : 'app', stack, zone, address, port: 8080 })
 
 export const localStack: LocalStack = {
   configPath: 'examples/local.yaml',
+  // Each of the three stacks once per zone (127.0.0.1x in z1, 127.0.0.2x in z2), then the single CMS.
   endpoints: [
-    { name: 'a', stack: 'node-http', address: '127.0.0.11', port: 8080 },
-    { name: 'b', stack: 'hono', address: '127.0.0.12', port: 8080 },
-    { name: 'c', stack: 'raw', address: '127.0.0.13', port: 8080 },
+    endpoint('a1', 'node-http', 'z1', '127.0.0.11'),
+    endpoint('b1', 'hono', 'z1', '127.0.0.12'),
+    endpoint('c1', 'raw', 'z1', '127.0.0.13'),
+    endpoint('a2', 'node-http', 'z2', '127.0.0.21'),
+    endpoint('b2', 'hono', 'z2', '127.0.0.22'),
+    endpoint('c2', 'raw', 'z2', '127.0.0.23'),
+    endpoint('cms', 'cms', 'z1', '127.0.0.30'),
   ],
   instances: [
     {
@@ -70,6 +99,7 @@ export const localStack: LocalStack = {
       host: 'ns1.nines.test',
       adminAddress: '127.0.0.1',
       adminPort: 9301,
+      stateDir: 'var/ns1',
     },
     {
       role: 'dns',
@@ -81,16 +111,36 @@ export const localStack: LocalStack = {
       host: 'ns2.nines.test',
       adminAddress: '127.0.0.1',
       adminPort: 9302,
+      stateDir: 'var/ns2',
     },
     {
       role: 'edge',
       name: 'edge1',
       httpAddress: '127.0.0.1',
       httpPort: 8080,
+      zone: 'z1',
       adminAddress: '127.0.0.1',
       adminPort: 9311,
+      stateDir: 'var/edge1',
+    },
+    {
+      role: 'edge',
+      name: 'edge2',
+      httpAddress: '127.0.0.2',
+      httpPort: 8080,
+      zone: 'z2',
+      adminAddress: '127.0.0.1',
+      adminPort: 9312,
+      stateDir: 'var/edge2',
     },
   ],
   page: { address: '127.0.0.1', port: 8090, dir: 'examples/browser', clientDir: 'packages/client/dist' },
-  check: { intervalMs: 1000, timeoutMs: 500, rise: 2, fall: 3 },
+  localities: [
+    { address: '127.0.0.1', zone: 'z1' },
+    { address: '127.0.0.2', zone: 'z2' },
+  ],
+  checks: {
+    app: { intervalMs: 1000, timeoutMs: 500, rise: 2, fall: 3 },
+    edges: { intervalMs: 1000, timeoutMs: 500, rise: 2, fall: 2 },
+  },
 }

@@ -28,8 +28,13 @@ export interface Plan {
 }
 
 export interface PlanOptions {
-  /** A demo endpoint that exits is started again after this long. Default 15000. */
+  /** A demo endpoint (or the page's server) that exits is started again after this long. Default 15000. */
   restartAfterMs?: number
+  /**
+   * A daemon that exits is started again after this long. Default 10000: long enough to watch DNS drop a
+   * killed router or clients move to the other nameserver, short enough to watch it come back.
+   */
+  daemonRestartAfterMs?: number
   /** The daemon each role runs, relative to the root; an instance whose role has none is not started. */
   daemonMains?: Partial<Record<InstanceRole, string>>
 }
@@ -54,14 +59,19 @@ function serviceClaims(i: DaemonInstanceEntry): PortClaim[] {
 
 /**
  * The real local stack: the local CA and the nameservers' certificates, then the demo endpoints and the
- * example page's server, so that the daemons' first health round finds them up, then one daemon per
- * instance, of its role (nines-dns for `dns`). `root` is the repository root, every child's working
- * directory.
+ * example page's server, then the edge routers, then the nameservers: each phase's first health round
+ * finds the one before it up (the nameservers check the edges, which check the endpoints). One daemon per
+ * instance, of its role (nines-dns for `dns`). Every child is restarted after it exits: the walk-through
+ * kills stacks, routers and nameservers. `root` is the repository root, every child's working directory.
  */
 export function planLocalStack(
   root: string,
   stack: LocalStack,
-  { restartAfterMs = 15_000, daemonMains: mains = daemonMains }: PlanOptions = {},
+  {
+    restartAfterMs = 15_000,
+    daemonRestartAfterMs = 10_000,
+    daemonMains: mains = daemonMains,
+  }: PlanOptions = {},
 ): Plan {
   const stacksMain = 'tools/stacks/dist/main.js'
   const pageMain = 'tools/local-stack/dist/page-main.js'
@@ -113,13 +123,15 @@ export function planLocalStack(
     restartAfterMs,
   }
   const nameservers = started.filter((i): i is DnsInstanceEntry => i.role === 'dns')
-  const daemons = started.map((i): StackChild => ({
+  const daemon = (i: DaemonInstanceEntry): StackChild => ({
     name: i.name,
     command: process.execPath,
     args: [join(root, mains[i.role]!), '--config', stack.configPath, '--instance', i.name],
     cwd: root,
     readyUrl: `http://${i.adminAddress}:${i.adminPort}/readyz`,
-  }))
+    restartAfterMs: daemonRestartAfterMs,
+  })
+  const routers = started.filter((i) => i.role === 'edge').map(daemon)
   return {
     requiredFiles: [
       ...[...new Set(started.map((i) => mains[i.role]!))].map((main) => ({
@@ -136,7 +148,7 @@ export function planLocalStack(
       root,
       names: nameservers.map(({ name, dnsAddress, host }) => ({ name, address: dnsAddress, host })),
     },
-    phases: [[...endpoints, pageServer], daemons],
-    banner: banner(stack, restartAfterMs, new Set(started.map((i) => i.name))),
+    phases: [[...endpoints, pageServer], routers, nameservers.map(daemon)].filter((p) => p.length > 0),
+    banner: banner(stack, { restartAfterMs, daemonRestartAfterMs }, new Set(started.map((i) => i.name))),
   }
 }

@@ -71,6 +71,40 @@ describe('runLocalStack', () => {
     await expect(fetch(endpoint.readyUrl)).rejects.toThrow()
   })
 
+  it('says so in one line when every port is taken: the stack itself runs elsewhere', async () => {
+    const servers = [createServer(), createServer()]
+    held.push(...servers)
+    const ports = await Promise.all(
+      servers.map(
+        (server) =>
+          new Promise<number>((resolve) =>
+            server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)),
+          ),
+      ),
+    )
+    const { plan } = await standInPlan({
+      claims: ports.map((port, i) => ({
+        protocol: 'tcp',
+        address: '127.0.0.1',
+        port,
+        owner: `edge${i + 1} HTTP`,
+      })),
+    })
+    const { lines, write } = collect()
+    expect(await runLocalStack(plan, { write })).toBe(1)
+    expect(lines).toEqual([
+      `[stack] all 2 ports of the stack are in use (127.0.0.1:${ports[0]}/tcp for edge1 HTTP, …): is \`npm start\` already running in another terminal?`,
+      '[stack] nothing was started',
+    ])
+    // Once they are free, it starts.
+    await Promise.all(held.splice(0).map((s) => new Promise<void>((resolve) => s.close(() => resolve()))))
+    const stop = new AbortController()
+    const run = runLocalStack(plan, { write, signal: stop.signal })
+    await expect.poll(() => lines, { timeout: 15_000 }).toContain('BANNER')
+    stop.abort('SIGINT')
+    expect(await run).toBe(0)
+  })
+
   it('runs the phases, prints the banner once ready, and leaves no process after a stop', async () => {
     const { plan, endpoint, daemon } = await standInPlan()
     const { lines, write } = collect()
@@ -104,6 +138,54 @@ describe('runLocalStack', () => {
     expect(lines).toContain('[stack]   a plain stderr line')
     expect(lines).toContain('[stack] stopping everything (exit code 7)')
     expect(pids.filter(isAlive)).toEqual([])
+  })
+
+  it('restarts a daemon that exits, and keeps running', async () => {
+    const { plan, endpoint, daemon } = await standInPlan()
+    const restarting = { ...daemon, restartAfterMs: 100 }
+    const { lines, write } = collect()
+    const stop = new AbortController()
+    const run = runLocalStack({ ...plan, phases: [[endpoint], [restarting]] }, { write, signal: stop.signal })
+    await expect.poll(() => lines, { timeout: 15_000 }).toContain('BANNER')
+    const [first] = await pidsOf(restarting)
+    await post(restarting.readyUrl.replace('/health', '/crash?code=7'))
+    await expect
+      .poll(() => lines, { timeout: 5000 })
+      .toContain('[ns1]   exited (crash, code 7); restarting in 0.1 s')
+    // Back, as another process, and the stack never stopped.
+    await expect
+      .poll(async () => (await pidsOf(restarting).catch(() => [first]))[0], { timeout: 10_000 })
+      .not.toBe(first)
+    expect(lines).toContain('[ns1]   restarting')
+    expect(lines.some((line) => line.includes('stopping everything'))).toBe(false)
+    const pids = await pidsOf(endpoint, restarting)
+    stop.abort('SIGINT')
+    expect(await run).toBe(0)
+    expect([first!, ...pids].filter(isAlive)).toEqual([])
+  })
+
+  it('stops at once, with its last lines, when a restartable daemon exits before everything is ready', async () => {
+    const { plan, endpoint } = await standInPlan()
+    const broken = {
+      name: 'edge1',
+      command: process.execPath,
+      args: ['-e', "console.error('edge1: cannot read examples/local.yaml'); process.exit(2)"],
+      cwd: process.cwd(),
+      readyUrl: `http://127.0.0.1:${await freePort()}/readyz`,
+      restartAfterMs: 100,
+    }
+    const { lines, write } = collect()
+    // A ready timeout far longer than the test: the exit, not the timeout, ends the run.
+    const code = await runLocalStack(
+      { ...plan, phases: [[endpoint], [broken]] },
+      { write, readyTimeoutMs: 60_000 },
+    )
+    expect(code).toBe(2)
+    expect(lines).toContain('[edge1] exited (code 2)')
+    expect(lines).toContain('[stack]   edge1: cannot read examples/local.yaml')
+    expect(lines).not.toContain('BANNER')
+    expect(lines.some((line) => line.includes('restarting'))).toBe(false)
+    await expect(fetch(endpoint.readyUrl)).rejects.toThrow()
   })
 
   it('gives up and stops everything when a child is never ready', async () => {

@@ -21,9 +21,9 @@ export interface RunOptions {
 const runnerName = 'stack'
 
 /**
- * Runs a plan until `signal` aborts or an essential child exits, and resolves with the exit code for the
- * process: 0 after a requested stop, 1 when something is missing, taken or never ready, or the failed
- * child's own code. It resolves only when every child has exited.
+ * Runs a plan until `signal` aborts or an essential child exits (before the banner: any child), and
+ * resolves with the exit code for the process: 0 after a requested stop, 1 when something is missing,
+ * taken or never ready, or the failed child's own code. It resolves only when every child has exited.
  */
 export async function runLocalStack(plan: Plan, options: RunOptions = {}): Promise<number> {
   const { write = (line) => console.log(line), signal, readyTimeoutMs = 20_000, stopGraceMs = 5000 } = options
@@ -36,7 +36,18 @@ export async function runLocalStack(plan: Plan, options: RunOptions = {}): Promi
   if (missing.length > 0) return 1
 
   const taken = await findTakenPorts(plan.claims)
-  for (const port of taken) say(describeTakenPort(port))
+  if (
+    taken.length > 1 &&
+    taken.length === plan.claims.length &&
+    taken.every((t) => t.code === 'EADDRINUSE')
+  ) {
+    // Every one: most likely the stack itself, started in another terminal. One line, not one per port.
+    const [first] = taken
+    say(
+      `all ${taken.length} ports of the stack are in use (${first!.address}:${first!.port}/${first!.protocol} ` +
+        `for ${first!.owner}, …): is \`npm start\` already running in another terminal?`,
+    )
+  } else for (const port of taken) say(describeTakenPort(port))
   if (taken.length > 0) {
     say('nothing was started')
     return 1
@@ -59,7 +70,8 @@ export async function runLocalStack(plan: Plan, options: RunOptions = {}): Promi
     }
   }
 
-  const supervisor = createSupervisor({ write, stopGraceMs, labelWidth })
+  // Strict until the banner: a child that cannot start fails the run with its last lines, now.
+  const supervisor = createSupervisor({ write, stopGraceMs, labelWidth, strictUntilSettled: true })
   // Even if the runner itself crashes, its children must not outlive it.
   const killOnExit = (): void => supervisor.killNow()
   process.once('exit', killOnExit)
@@ -94,6 +106,7 @@ export async function runLocalStack(plan: Plan, options: RunOptions = {}): Promi
       }
     }
     if (code === 0 && !done.signal.aborted) {
+      supervisor.settle()
       for (const line of plan.banner) write(line)
       await new Promise((resolve) => done.signal.addEventListener('abort', resolve, { once: true }))
     }

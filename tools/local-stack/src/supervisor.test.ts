@@ -63,6 +63,25 @@ describe('createSupervisor', () => {
     expect(supervisor.status()[0]?.running).toBe(false)
   })
 
+  it('strict until settled: a restartable child that exits fails the stack before settle(), restarts after', async () => {
+    const { supervisor, lines } = supervise({ strictUntilSettled: true })
+    const [early, late] = [
+      fixtureChild('ns1', await freePort(), { restartAfterMs: 100 }),
+      fixtureChild('edge1', await freePort(), { restartAfterMs: 100 }),
+    ]
+    supervisor.start(early)
+    supervisor.start(late)
+    await ready(early.readyUrl)
+    await ready(late.readyUrl)
+    await post(early.readyUrl.replace('/health', '/crash?code=5'))
+    expect(await supervisor.failed).toMatchObject({ name: 'ns1', code: 5 })
+    supervisor.settle()
+    await post(late.readyUrl.replace('/health', '/crash'))
+    await expect.poll(() => lines, { timeout: 5000 }).toContain('[edge1] restarting')
+    await ready(late.readyUrl)
+    expect(lines.some((line) => line.startsWith('[ns1] restarting'))).toBe(false)
+  })
+
   it('stops every child: SIGTERM, SIGKILL for one that ignores it, and what they forked', async () => {
     const { supervisor, lines } = supervise({ stopGraceMs: 300 })
     const [polite, deaf] = [fixtureChild('a', await freePort()), fixtureChild('c', await freePort())]

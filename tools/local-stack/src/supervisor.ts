@@ -11,11 +11,14 @@ export interface ChildSpec {
   command: string
   args: readonly string[]
   cwd: string
-  /** Start it again this long after it exits on its own. Without it, its exit fails the whole stack. */
+  /**
+   * Start it again this long after it exits on its own. Without it (or, with `strictUntilSettled`, before
+   * `settle()`), its exit fails the whole stack.
+   */
   restartAfterMs?: number
 }
 
-/** A child without `restartAfterMs` that exited on its own. */
+/** A child that exited on its own and may not restart (see `ChildSpec.restartAfterMs`). */
 export interface ChildFailure {
   name: string
   code: number | null
@@ -42,12 +45,20 @@ export interface SupervisorOptions {
   tailLines?: number
   /** Labels are padded to this width so output lines align. Default 0. */
   labelWidth?: number
+  /**
+   * Until `settle()`, every child that exits fails the stack, restartable or not: a daemon that cannot
+   * start (a bad file, a port) is reported with its last lines at once, not restarted until a timeout.
+   * Default false.
+   */
+  strictUntilSettled?: boolean
 }
 
 export interface Supervisor {
   start(spec: ChildSpec): void
-  /** Resolves when a child without `restartAfterMs` exits on its own (not during `stop`). */
+  /** Resolves when a child that may not restart exits on its own (not during `stop`). */
   readonly failed: Promise<ChildFailure>
+  /** Everything started: from now on children with `restartAfterMs` are restarted (`strictUntilSettled`). */
+  settle(): void
   status(): ChildStatus[]
   /** SIGTERM to every child's process group, SIGKILL after the grace; resolves when all have exited. */
   stop(): Promise<void>
@@ -83,8 +94,10 @@ export function createSupervisor({
   stopGraceMs = 5000,
   tailLines = 20,
   labelWidth = 0,
+  strictUntilSettled = false,
 }: SupervisorOptions = {}): Supervisor {
   const children = new Map<string, Tracked>()
+  let settled = !strictUntilSettled
   let stopping: Promise<void> | undefined
   let reportFailure: (failure: ChildFailure) => void = () => {}
   const failed = new Promise<ChildFailure>((resolve) => (reportFailure = resolve))
@@ -139,7 +152,7 @@ export function createSupervisor({
   function afterExit(tracked: Tracked, code: number | null, signal: NodeJS.Signals | null): void {
     const how = signal !== null ? `signal ${signal}` : `code ${code}`
     const { restartAfterMs } = tracked.spec
-    if (restartAfterMs === undefined) {
+    if (restartAfterMs === undefined || !settled) {
       say(tracked, `exited (${how})`)
       reportFailure({ name: tracked.spec.name, code, signal, lastLines: [...tracked.tail] })
       return
@@ -188,6 +201,9 @@ export function createSupervisor({
       launch(tracked)
     },
     failed,
+    settle() {
+      settled = true
+    },
     status() {
       return [...children.values()].map(({ spec, process, running, starts }) => ({
         name: spec.name,

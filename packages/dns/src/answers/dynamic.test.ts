@@ -54,6 +54,7 @@ const zones = (allDown: AllDownAction = 'fail-open'): DnsZonesInput => ({
       failover: { pool: 'failover', policy: { priority: { holdMs: 30_000 } } },
       weighted: { pool: 'weighted', policy: { kind: 'weighted' } },
       plain: { pool: 'app', policy: { locality: { enabled: false } }, srv: { enabled: false } },
+      nearest: { pool: 'app', policy: { locality: { mode: 'first' } }, srv: { enabled: false } },
     },
   },
 })
@@ -226,6 +227,7 @@ describe('a dynamic name, all endpoints up', () => {
       'failover.nines.test',
       'weighted.nines.test',
       'plain.nines.test',
+      'nearest.nines.test',
     ])
   })
 })
@@ -458,6 +460,30 @@ describe('locality', () => {
     expect(www.scope).toBe(16)
   })
 
+  it('locality mode first: the client zone leads every answer, then the others rotate behind it', () => {
+    for (const [ecs, first] of [
+      ['10.1.2.0/24', '127.0.0.11'],
+      ['10.2.9.0/24', '127.0.0.12'],
+    ] as const) {
+      const seen = new Set<string>()
+      for (let i = 0; i < 8; i++) {
+        const { packet, scope } = ask(table, 'nearest.nines.test', RRType.A, { ecs })
+        const [lead, ...rest] = addresses(packet)
+        expect(lead).toBe(first)
+        expect([...rest].sort()).toEqual(
+          ['127.0.0.11', '127.0.0.12', '127.0.0.13'].filter((a) => a !== first),
+        )
+        expect(scope).toBe(16)
+        seen.add(rest.join(' '))
+      }
+      expect(seen.size).toBe(2)
+    }
+    // The zone down: what is left, in rotation, no zone leading.
+    const { table: spilled } = build({ a: 'down' })
+    const leads = new Set(series(spilled, 'nearest.nines.test').map((p) => addresses(p)[0]))
+    expect(leads).toEqual(new Set(['127.0.0.12', '127.0.0.13']))
+  })
+
   it('spills over when the client zone is down; a zone with only the other family up spills for that family', () => {
     const { table: spilled } = build({ b: 'down' })
     expect(sorted(ask(spilled, 'app.nines.test', RRType.A, { ecs: '10.2.0.0/24' }).packet)).toEqual([
@@ -471,6 +497,31 @@ describe('locality', () => {
     ])
     expect(addresses(ask(v6only, 'app.nines.test', RRType.AAAA, { ecs: '10.1.0.0/24' }).packet)).toEqual([
       '2001:db8::a',
+    ])
+  })
+
+  it('mode first: the client zone leads every answer, the other up endpoints follow in turn', () => {
+    const first = (health: Health = {}) => {
+      const input = zones()
+      const names = { first: { pool: 'app', policy: { locality: { mode: 'first' } } } } as const
+      return build(health, {
+        zones: dnsZonesSchema.parse({ 'nines.test': { ...input['nines.test'], names } }),
+      })
+    }
+    const { table } = first()
+    const leads = new Set<string>()
+    for (let i = 0; i < 6; i++) {
+      const answer = addresses(ask(table, 'first.nines.test', RRType.A, { from: '10.2.0.7' }).packet)
+      expect(answer[0]).toBe('127.0.0.12')
+      expect(answer.slice(1).sort()).toEqual(['127.0.0.11', '127.0.0.13'])
+      leads.add(answer[1]!)
+    }
+    expect([...leads].sort()).toEqual(['127.0.0.11', '127.0.0.13'])
+    // The zone down: the others alone, still rotated.
+    const { table: down } = first({ b: 'down' })
+    expect(sorted(ask(down, 'first.nines.test', RRType.A, { from: '10.2.0.7' }).packet)).toEqual([
+      '127.0.0.11',
+      '127.0.0.13',
     ])
   })
 

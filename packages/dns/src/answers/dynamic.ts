@@ -93,16 +93,15 @@ export function dynamicAnswers(
   /**
    * `weighted`: each draw restricted to the family is a weighted draw of the family. `all`: the family
    * is rotated on its own, so that each of its endpoints leads equally often whatever the mix; tiers
-   * (priority groups when failed open) stay in sequence as in `variants`.
+   * (priority groups when failed open, the client's locality first with `mode: first`) stay in sequence
+   * as in `variants`.
    */
   const familyOrderings = (v: Variants, family: Family): (readonly Endpoint[])[] => {
     const inFamily = (e: Endpoint) => familyOf(e.address) === family
     if (policy.kind === 'weighted')
       return v.orderings.map((o) => o.filter(inFamily).slice(0, policy.maxAnswers))
-    const base = v.orderings[0]!.filter(inFamily)
-    const tiers = v.selection.failedOpen
-      ? runsBy(base, (e) => pool.endpoints[indexOf.get(e.id)!]!.priority)
-      : [base]
+    const tiers = v.tiers.map((tier) => tier.filter(inFamily)).filter((tier) => tier.length > 0)
+    if (tiers.length === 0) return [[]]
     const longest = Math.max(...tiers.map((t) => t.length))
     const count = Math.max(1, Math.min(ctx.variantsPerKey, longest))
     return Array.from({ length: count }, (_, i) =>
@@ -239,16 +238,6 @@ function countStates(views: readonly CandidateView[]): NameReport['counts'] {
 function earliest(times: readonly (number | undefined)[]): number | undefined {
   const defined = times.filter((t): t is number => t !== undefined)
   return defined.length > 0 ? Math.min(...defined) : undefined
-}
-
-/** Consecutive runs of equal `key`. */
-function runsBy<T>(items: readonly T[], key: (item: T) => number): T[][] {
-  const runs: T[][] = []
-  items.forEach((item, i) => {
-    if (i > 0 && key(item) === key(items[i - 1]!)) runs[runs.length - 1]!.push(item)
-    else runs.push([item])
-  })
-  return runs
 }
 
 function familyOf(address: string): Family {

@@ -101,8 +101,9 @@ export function plan(
     : views.filter((v) => v.effective !== 'drain').map((v) => v.endpoint)
   if (panic) note('panic', `panic: answering all ${chosen.length}`)
   const after = locality === undefined ? [] : afterTier(views, chosen, client, options)
+  const more = after.reduce((sum, tier) => sum + tier.length, 0)
   if (locality !== undefined && locality.note !== '')
-    note('locality', after.length > 0 ? `${locality.note}, then ${after.length} more` : locality.note)
+    note('locality', more > 0 ? `${locality.note}, then ${more} more` : locality.note)
   const meta = {
     ...base(active, ttlSec, ttlRule, steps),
     outcome,

@@ -10,6 +10,12 @@ export interface Variants {
   readonly selection: Selection
   /** What the server rotates through; empty when there is nothing to answer. */
   readonly orderings: readonly (readonly Endpoint[])[]
+  /**
+   * The endpoints in their tiers (priority groups when failed open, the client's locality tier first with
+   * locality `mode: first`): a caller that reorders, as the server does per address family, rotates each
+   * tier on its own and keeps them in sequence.
+   */
+  readonly tiers: readonly (readonly Endpoint[])[]
 }
 
 /**
@@ -38,7 +44,7 @@ export function variants(
       : options.kind === 'weighted'
         ? draws(tiers, size, options, rng, count)
         : rotations(tiers, options, count)
-  return { selection: { ...meta, endpoints: orderings[0] ?? [] }, orderings }
+  return { selection: { ...meta, endpoints: orderings[0] ?? [] }, orderings, tiers }
 }
 
 function rotations(

@@ -213,7 +213,7 @@ async function launchOnce(options: LaunchOptions): Promise<WholeStack> {
     },
     adminUrl,
     async endpointStates(instance) {
-      const response = await fetch(`${adminUrl(instance)}/endpoints`, { signal: AbortSignal.timeout(2000) })
+      const response = await fetch(`${adminUrl(instance)}/endpoints`, { signal: AbortSignal.timeout(5000) })
       const list = (await response.json()) as {
         id: string
         pool: string
@@ -242,11 +242,52 @@ async function launchOnce(options: LaunchOptions): Promise<WholeStack> {
     await Promise.all(
       started.filter((p) => p.kind === 'edge').map((p) => waitServing(p.address, p.port, host, p.name)),
     )
+    // Settled: every daemon has seen every started process it probes come up (a fresh nameserver
+    // answers every router, failed open, until its first rise), so clients start from the steady state.
+    const startedAt = new Set(started.map((p) => `${p.address}:${p.port}`))
+    await Promise.all(
+      started
+        .filter((p) => p.kind !== 'endpoint')
+        .map((p) => waitSettled(stack, p.name, (e) => startedAt.has(`${e.address}:${e.port}`))),
+    )
   } catch (error) {
     await stack.stop()
     throw error
   }
   return stack
+}
+
+/** Until every endpoint of `instance`'s monitor that `relevant` keeps is up. */
+async function waitSettled(
+  stack: WholeStack,
+  instance: string,
+  relevant: (e: { address: string; port: number }) => boolean,
+  timeoutMs = 45_000,
+) {
+  const giveUpAt = performance.now() + timeoutMs
+  let last = ''
+  while (performance.now() < giveUpAt) {
+    try {
+      const response = await fetch(`${stack.adminUrl(instance)}/endpoints`, {
+        signal: AbortSignal.timeout(5000),
+      })
+      const list = (await response.json()) as {
+        id: string
+        address: string
+        port: number
+        effective: string
+      }[]
+      const notUp = list
+        .filter((e) => relevant(e) && e.effective !== 'up')
+        .map((e) => `${e.id} ${e.effective}`)
+      if (notUp.length === 0) return
+      last = notUp.join(', ')
+    } catch (error) {
+      last = (error as Error).message
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200))
+  }
+  throw new Error(`${instance} does not see every process up after ${timeoutMs} ms (${last})`)
 }
 
 /** Until the router answers `/healthz` for `host` with 200: it has found at least one stack up. */

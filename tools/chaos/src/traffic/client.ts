@@ -1,10 +1,12 @@
 // The app's HTTP client as a native app has it: names resolved by @nines/client over every nameserver
 // (TTL cache, staggered asks), each connect trying the answered addresses in turn (a refused router
-// moves on to the next at once), keep-alive connections, and the retry rules of browsers and OkHttp.
+// moves on to the next at once, an address that just failed is tried last), keep-alive connections, and
+// the retry rules of browsers and OkHttp.
 import { createNodeResolver, type NodeResolver, type NodeResolverOptions } from '@nines/client/node'
 import { Agent, request } from 'undici'
 import { edgeOf, errorCode, isConnectionError, isNotSent, resultOf, type Outcome } from './outcome.js'
 import { requestSpecs } from './requests.js'
+import { routeMemory } from './routes.js'
 
 export interface ClientOptions {
   /** `127.0.0.1:P` … (UDP, TCP fallback), or any spec `createNodeResolver` takes. */
@@ -50,8 +52,9 @@ export function createAppClient(options: ClientOptions): AppClient {
   const host = options.host ?? 'app.nines.test'
   const timeoutMs = options.timeoutMs ?? 5000
   const resolver = createNodeResolver({ ...options.resolver, nameservers: options.nameservers })
+  const routes = routeMemory(resolver.lookup, options.resolver?.connectAttemptTimeoutMs ?? 250)
   const agent = new Agent({
-    connect: resolver.connectOptions,
+    connect: routes.connect,
     keepAliveTimeout: options.keepAliveTimeoutMs ?? 2000,
     maxRequestsPerClient: options.requestsPerConnection ?? 20,
   })
