@@ -106,8 +106,6 @@ export class GradientLimit {
     samples: number
     minRtt: number
   }[] = []
-  /** The last closed window's RTT: what a request admitted now should expect (0 before the first). */
-  #lastRtt = 0
 
   /**
    * `onChange` is called with the new integer limit, only when that changes. `selfDelayMs`: how late the
@@ -141,9 +139,12 @@ export class GradientLimit {
     return this.#baseline
   }
 
-  /** The RTT a request admitted now should expect: the last window's, else the baseline. */
+  /**
+   * The RTT a request admitted now should expect: the baseline, which the limit keeps the pool near (the
+   * last window's mean, queue and noise included, shed critical requests that would have made it).
+   */
   get expectedRttMs(): number {
-    return this.#lastRtt || this.#baseline
+    return this.#baseline
   }
 
   update(sample: LimitSample): void {
@@ -219,7 +220,6 @@ export class GradientLimit {
     const slack = SLACK_MS + 2 * this.#selfDelayMs()
     const dropped = this.#windowDropped
     const throughput = this.#throughput(start, now)
-    this.#lastRtt = shortRtt
     const before = this.#baseline
     if (this.#baseline === 0 || (this.#windowSamples >= MIN_BASELINE_SAMPLES && shortRtt < this.#baseline))
       this.#baseline = shortRtt
