@@ -270,12 +270,14 @@ describe('operating the whole stack under client traffic', () => {
     expect(reloading.filter((o) => o.result === 'failed')).toEqual([])
   })
 
-  it("every API stack down: stale copies of what was asked before, the router's own answer for the rest, DNS still answers both routers; restarted, clean", async () => {
+  it("every API stack down: stale copies of pages asked before, the router's own answer for account data and the rest, DNS still answers both routers; restarted, clean", async () => {
     expect(stack.config.dns.zones['nines.test'].names.app.policy?.allDown ?? 'fail-open').toBe('fail-open')
-    // Pages each router has served: a stored copy (no explicit freshness: kept only to stand in stale).
-    const asked = ['/api/balance?account=ops', '/api/usage?account=ops', '/']
+    // Pages each router has served: `/` is kept as a copy (no explicit freshness: kept only to stand in
+    // stale); account data is `no-store`, so it is never stored and never served stale.
+    const asked = ['/', '/?page=2']
+    const accounts = ['/api/balance?account=ops', '/api/usage?account=ops']
     for (const edge of edges)
-      for (const path of asked) expect((await atEdge(stack, edge, path)).status).toBe(200)
+      for (const path of [...asked, ...accounts]) expect((await atEdge(stack, edge, path)).status).toBe(200)
     const from = Date.now()
     await ledger.kill(apiStacks)
     const never = `never-${Date.now()}`
@@ -290,7 +292,7 @@ describe('operating the whole stack under client traffic', () => {
           cache: expect.stringMatching(/^stale; reason=(error|no-endpoint)$/),
         })
       }
-      for (const path of [`/api/balance?account=${never}`, `/api/statement?account=${never}`])
+      for (const path of [...accounts, `/api/balance?account=${never}`, `/api/statement?account=${never}`])
         expectNothingServes(await atEdge(stack, edge, path), path)
       expectNothingServes(
         await atEdge(stack, edge, '/api/topup', { method: 'POST', body: topup }),
