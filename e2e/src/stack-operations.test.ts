@@ -367,7 +367,9 @@ describe('operating the whole stack under client traffic', () => {
     const from = Date.now()
     const victim = stack.process('a1')
     await victim.mode('hang', { route: '/api/topup' })
-    await waitFor(async () => (await edgeView(stack, 'edge1', 'a1')).inFlight >= 2, 10_000, 50)
+    // a1 came back in the scenario before and is still in slow start (a tenth of its weight at first), and
+    // the balancer avoids an endpoint with requests in flight: one held top-up is enough, and may take a while.
+    await waitFor(async () => (await edgeView(stack, 'edge1', 'a1')).inFlight >= 1, 30_000, 50)
     await ledger.kill(['a1'])
     await sleep(1500)
     const to = Date.now()
@@ -382,7 +384,7 @@ describe('operating the whole stack under client traffic', () => {
     const sent = ownTopups.flatMap((t) => t.sent)
     const cut = sent.filter((t) => t.status !== 201)
     console.log(
-      `[ops] own top-ups: ${sent.length} sent, ${sent.length - cut.length} succeeded, cut: ${JSON.stringify(cut.map((t) => t.status ?? t.error).reduce<Record<string, number>>((n, k) => ((n[String(k)] = (n[String(k)] ?? 0) + 1), n), {}))}`,
+      `[ops] own top-ups: ${sent.length} sent, ${sent.length - cut.length} succeeded, cut: ${JSON.stringify(cut.map((t) => `${t.status ?? t.error} ${t.code ?? ''}`.trim()).reduce<Record<string, number>>((n, k) => ((n[String(k)] = (n[String(k)] ?? 0) + 1), n), {}))}`,
     )
     // a1 held top-ups when it died (the wait above); which client sent them is the balancer's choice.
     const cutAtA1 =
@@ -426,5 +428,5 @@ describe('operating the whole stack under client traffic', () => {
     await waitFor(async () => (await servedBy(stack, 'edge1', 'a1')) > servedBefore, 20_000, 200)
     const after = await between(to + 2500, Date.now())
     expect(after.filter((o) => o.result === 'failed')).toEqual([])
-  })
+  }, 120_000)
 })
