@@ -2,18 +2,20 @@ import { describe, expect, it } from 'vitest'
 import { edgeCacheSchema, routeCacheSchema } from './options.js'
 
 describe('routeCacheSchema', () => {
-  it('defaults: on, 300 s stale-if-error, no stale-while-revalidate, no Authorization', () => {
+  it('defaults: on, 300 s stale-if-error, no stale-while-revalidate, no Authorization, collapsed misses', () => {
     expect(routeCacheSchema.parse(undefined)).toEqual({
       enabled: true,
       staleIfErrorS: 300,
       staleWhileRevalidateS: 0,
       allowAuthorization: false,
+      collapse: true,
     })
   })
 
   it.each([
     [{ staleIfErrorS: -1 }, 'staleIfErrorS'],
     [{ staleWhileRevalidateS: 1.5 }, 'staleWhileRevalidateS'],
+    [{ collapse: 'yes' }, 'collapse'],
     [{ ttl: 5 }, ''],
   ])('refuses %j', (input, path) => {
     const result = routeCacheSchema.safeParse(input)

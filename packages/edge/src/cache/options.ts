@@ -29,6 +29,13 @@ export const routeCacheSchema = z
      * then stored and answered under §3.5 and every other rule.
      */
     allowAuthorization: z.boolean().default(false),
+    /**
+     * Collapsed forwarding (nginx `proxy_cache_lock`): while one request for a URL that missed is on its
+     * way to the upstream, the others for it wait (at most the route's `perTryMs`) for its response to be
+     * stored, instead of each asking the upstream. A URL whose response cannot be stored is not collapsed
+     * for a minute after, so `no-store` routes pay the wait once at most.
+     */
+    collapse: z.boolean().default(true),
   })
   .prefault({})
 

@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http'
 import type { Clock } from '@nines/core'
 import { LRUCache } from 'lru-cache'
+import { Fills, type Lead, type Wait } from './collapse.js'
 import { Copy, sameVariant, type CachedCopy, type StoredEntry } from './entry.js'
 import type { RouteCacheOptions } from './options.js'
 import {
@@ -53,6 +54,7 @@ export class ResponseCache {
   readonly #lru: LRUCache<string, StoredEntry> | undefined
   readonly #maxBytes: number
   readonly #refreshing = new Map<string, { readonly at: number }>()
+  readonly #fills: Fills
   readonly #ctx: TapContext
 
   constructor(options: ResponseCacheOptions) {
@@ -75,6 +77,10 @@ export class ResponseCache {
       peek: (key) => lru?.peek(key),
       store: (entry) => lru?.set(entry.key, entry),
     }
+    this.#fills = new Fills(clock, (key, since) => {
+      const entry = lru?.peek(key)
+      return entry !== undefined && entry.storedAt >= since && !entry.neverFresh
+    })
   }
 
   /**
@@ -130,6 +136,16 @@ export class ResponseCache {
     if (headers.authorization !== undefined && !route.allowAuthorization) return undefined
     if ((requestDirectives(headers) & noStore) !== 0) return undefined
     return new Tap(this.#ctx, cacheKey(req), hostOf(headers), req.url ?? '/', headers, refresh)
+  }
+
+  /**
+   * Collapsed forwarding for a request that missed: `lead` when it is the one to ask the upstream (watch
+   * its tap, and release when its response is done), `wait` when another request for the key already is,
+   * undefined when the key's responses cannot fill the cache (see `Fills`). Call only with a request that
+   * got a `writer` and carries no cache directives of its own.
+   */
+  collapse(req: CacheRequest): Lead | Wait | undefined {
+    return this.#fills.join(cacheKey(req))
   }
 
   /** Answers `res` with `copy`; see `writeCopy`. */

@@ -1,6 +1,7 @@
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
 import type { Clock } from '@nines/core'
-import type { MiddlewareHandler } from 'hono'
+import type { Context, MiddlewareHandler, Next } from 'hono'
+import { requestDirectives } from '../cache/request.js'
 import type { ResponseCache } from '../cache/response-cache.js'
 import { writeCopy } from '../cache/write-copy.js'
 import type { EdgeEnv } from './context.js'
@@ -19,10 +20,11 @@ export interface CacheStageOptions extends DegradeOptions {
  * Before admission, so a fresh copy never waits in a queue nor counts against a pool's limit: a fresh
  * copy is served; a copy in its stale-while-revalidate window is served while one background request
  * refreshes it; any other stored copy is kept on the context for the degrade ladder, and a storable
- * response gets the cache's writer as its tap.
+ * response gets the cache's writer as its tap. A miss while another request for the same URL is on its way
+ * to the upstream waits for that one's copy (collapsed forwarding), holding no admission permit.
  */
 export function cacheStage(options: CacheStageOptions): MiddlewareHandler<EdgeEnv> {
-  return function cache(c, next) {
+  const serve = (c: Context<EdgeEnv>, next: Next, collapse: boolean): Promise<Response | void> => {
     const store = options.cache()
     const runtime = c.get('route')
     const settings = runtime.route.cache
@@ -54,7 +56,37 @@ export function cacheStage(options: CacheStageOptions): MiddlewareHandler<EdgeEn
       return Promise.resolve(RESPONSE_ALREADY_SENT)
     }
     c.set('stale', found.stale)
-    c.set('tap', store.writer(req, settings))
+    const tap = store.writer(req, settings)
+    // A client's own directives (no-cache, max-age=0) would refuse the copy it waited for: never collapsed.
+    if (tap !== undefined && collapse && settings.collapse && requestDirectives(req.headers) === 0) {
+      const fill = store.collapse(req)
+      if (fill?.lead === false) {
+        return waitAtMost(fill.filled, runtime.route.timeouts.perTryMs, options.clock).then(() =>
+          serve(c, next, false),
+        )
+      }
+      if (fill !== undefined) {
+        // However the request ends (stored, failed, shed, the client gone), the waiters are woken.
+        c.env.outgoing.once('close', fill.release)
+        c.set('tap', fill.watch(tap))
+        return next()
+      }
+    }
+    c.set('tap', tap)
     return next()
   }
+  return function cache(c, next) {
+    return serve(c, next, true)
+  }
+}
+
+/** Settles when `promise` does or after `ms`, whichever is first. */
+function waitAtMost(promise: Promise<void>, ms: number, clock: Clock): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = clock.setTimeout(resolve, ms)
+    void promise.then(() => {
+      timer.cancel()
+      resolve()
+    })
+  })
 }

@@ -24,7 +24,13 @@ describe('routeSchema', () => {
         slowStart: { windowMs: 30_000, minShare: 0.1 },
         locality: { enabled: true, minHealthyShare: 0.5 },
       },
-      cache: { enabled: true, staleIfErrorS: 300, staleWhileRevalidateS: 0, allowAuthorization: false },
+      cache: {
+        enabled: true,
+        staleIfErrorS: 300,
+        staleWhileRevalidateS: 0,
+        allowAuthorization: false,
+        collapse: true,
+      },
     })
   })
 
