@@ -45,5 +45,5 @@ export function edgeRoutes(app: Hono, options: { node: () => EdgeNode | undefine
 function admissionStatus(admission: Admission | undefined) {
   if (admission === undefined) return null
   const { limit, inflight, queued } = admission.snapshot()
-  return { limit, inflight, queued }
+  return { limit, baselineMs: Math.round(admission.baselineMs * 10) / 10, inflight, queued }
 }

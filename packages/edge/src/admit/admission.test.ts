@@ -181,6 +181,34 @@ describe('Admission', () => {
       expect(fresh.admit).toMatchObject({ admitted: true, queuedMs: 99 })
     })
 
+    it("waits at least the pool's RTT (+ targetMs): a burst on a slow pool is absorbed, not shed", async () => {
+      const { permit, wait, clock, admission } = setup()
+      // The pool answers in 150 ms: two windows of samples set the baseline.
+      for (let w = 0; w < 3; w++) {
+        const batch = Array.from({ length: 10 }, () => permit('normal'))
+        clock.advance(150)
+        for (const p of batch) p.release({ rttMs: 150, dropped: false })
+      }
+      expect(admission.baselineMs).toBe(150)
+      const limit = admission.limit
+      const held = Array.from({ length: limit }, () => permit('normal'))
+      const burst = Array.from({ length: 5 }, () => wait('normal'))
+      clock.advance(150) // intervalMs (100) has passed; the requests ahead finish only now
+      await flush()
+      expect(burst.map(outcome)).toEqual(Array(5).fill('waiting'))
+      for (const p of held.slice(0, 5)) p.release({ rttMs: 150, dropped: false })
+      await flush()
+      expect(burst.map(outcome)).toEqual(Array(5).fill('admitted'))
+      // Still bounded: one more waiter leaves after 150 + 20 ms.
+      const late = wait('normal')
+      clock.advance(169)
+      await flush()
+      expect(outcome(late)).toBe('waiting')
+      clock.advance(1)
+      await flush()
+      expect(late.admit).toEqual({ admitted: false, reason: 'queue-timeout', queuedMs: 170 })
+    })
+
     it('lets critical wait until its deadline even in a standing queue: it is shed last', async () => {
       const { permit, wait, clock } = setup({ queue: { targetMs: 5 } })
       for (let i = 0; i < 20; i++) permit('critical')

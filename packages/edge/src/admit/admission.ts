@@ -115,7 +115,12 @@ export class Admission {
     // Critical is shed last: it waits until its own deadline (its queue is drained first, every release
     // is its, and a late answer to a payment beats a 503). CoDel's bound shed critical requests 20 ms, and
     // on a starved machine 100 ms, into their wait at 3× capacity. Its queue's length still bounds it.
-    const leaveBy = cls === 'critical' ? Infinity : queue.leaveBy(now, targetMs, intervalMs)
+    // CoDel's interval is on the order of the RTT through the bottleneck (RFC 8289 §4.3): a burst's waiter
+    // may wait for the requests ahead of it to finish. With 100 ms on a pool answering in 100 ms, half of a
+    // burst of 50 was shed though the pool served all of it in two RTTs (npm run bench:stampede). Twice
+    // the RTT let a 5× slower pool's normal requests queue into their deadline (slow-pool.test.ts).
+    const interval = Math.max(intervalMs, this.#limit.expectedRttMs + targetMs)
+    const leaveBy = cls === 'critical' ? Infinity : queue.leaveBy(now, targetMs, interval)
     // A request admitted later than its deadline less the pool's RTT would time out at the pool: it would
     // hold a place a request that can still make it needs, count as a drop (the limit falls) and a
     // timeout against the endpoint (passive ejection took one of three upstreams out that way). It
