@@ -5,7 +5,7 @@ export const smallBody = `${'x'.repeat(99)}\n` // 100 bytes
 export const largeBytes = 1024 * 1024
 
 /** Lines every nginx here shares: foreground, one worker, files in `dir`, no access log. */
-function nginxHead(dir: string, root: boolean): string[] {
+export function nginxHead(dir: string, root: boolean): string[] {
   return [
     // Running as root, workers would switch to `nobody`, who cannot read the bench's 0700 temp dir.
     ...(root ? ['user root;'] : []),
@@ -67,8 +67,8 @@ export function proxyNginx(dir: string, port: number, upstreams: readonly number
   ].join('\n')
 }
 
-/** HAProxy, one thread, keep-alive both sides, round robin, HTTP health checks on every 2 s. */
-export function haproxy(port: number, upstreams: readonly number[]): string {
+/** Every HAProxy here: one thread, room for 4,000 client connections, keep-alive both sides. */
+export function haproxyHead(): string[] {
   return [
     'global',
     '  nbthread 1',
@@ -79,6 +79,13 @@ export function haproxy(port: number, upstreams: readonly number[]): string {
     '  http-reuse safe',
     '  timeout connect 5s',
     '  timeout client 30s',
+  ]
+}
+
+/** HAProxy, one thread, keep-alive both sides, round robin, HTTP health checks on every 2 s. */
+export function haproxy(port: number, upstreams: readonly number[]): string {
+  return [
+    ...haproxyHead(),
     '  timeout server 30s',
     'frontend fe',
     `  bind 127.0.0.1:${port}`,
@@ -93,6 +100,18 @@ export function haproxy(port: number, upstreams: readonly number[]): string {
 
 export const edgeInstance = 'edge1'
 
+/** The instance part of every nines-edge config here: one instance `edge1`, its admin port, warn logs. */
+export function ninesEdgeHead(port: number, adminPort: number, stateDir: string): string[] {
+  return [
+    'instances:',
+    `  ${edgeInstance}:`,
+    `    edge: { listen: ['127.0.0.1:${port}'] }`,
+    `    admin: { address: 127.0.0.1, port: ${adminPort} }`,
+    `    stateDir: ${JSON.stringify(stateDir)}`,
+    'log: { level: warn }',
+  ]
+}
+
 /** nines-edge: one instance, one pool of the three upstreams with HTTP checks, every host → that pool. */
 export function ninesEdge(
   port: number,
@@ -101,12 +120,7 @@ export function ninesEdge(
   upstreams: readonly number[],
 ): string {
   return [
-    'instances:',
-    `  ${edgeInstance}:`,
-    `    edge: { listen: ['127.0.0.1:${port}'] }`,
-    `    admin: { address: 127.0.0.1, port: ${adminPort} }`,
-    `    stateDir: ${JSON.stringify(stateDir)}`,
-    'log: { level: warn }',
+    ...ninesEdgeHead(port, adminPort, stateDir),
     'pools:',
     '  app:',
     '    check: { kind: http, path: /health, intervalMs: 2000, timeoutMs: 1000 }',

@@ -1,6 +1,6 @@
 // The overload run's generated configs: HAProxy with per-server maxconn, a queue and priority classes,
 // and nines-edge with admission and a stale cache (or without them: the plain proxy). Pure functions.
-import { edgeInstance } from '../configs.js'
+import { edgeInstance, haproxyHead } from '../configs.js'
 import { benchHost, requestClasses, type RequestClass } from './class-mix.js'
 
 export interface OverloadShape {
@@ -29,17 +29,9 @@ export function overloadHaproxy(port: number, upstreams: readonly number[], shap
       (cls) =>
         `  http-request set-priority-class int(${haproxyPriority[cls]}) if { path_beg /${cls}/ } || { path /${cls} }`,
     )
+  // maxconn 8000: room for the generator's 4,000 connections, inside a 20,000 open-file limit (2 per conn).
   return [
-    'global',
-    '  nbthread 1',
-    // Room for the generator's 4,000 connections, inside a 20,000 open-file limit (HAProxy needs 2 per conn).
-    '  maxconn 8000',
-    'defaults',
-    '  mode http',
-    '  option http-keep-alive',
-    '  http-reuse safe',
-    '  timeout connect 5s',
-    '  timeout client 30s',
+    ...haproxyHead(),
     `  timeout server ${shape.deadlineMs}ms`,
     `  timeout queue ${shape.deadlineMs}ms`,
     'frontend fe',
