@@ -19,10 +19,16 @@ export interface Lead {
   release(): void
 }
 
-/** Another request fills the key: `filled` settles when it ended, however it ended. */
+/**
+ * How a fill ended: `filled` (a copy that can be served fresh was stored), `pass` (the answer could not be
+ * stored), `failed` (a 5xx, a reset, or no answer at all: shed, no endpoint, the client gone).
+ */
+export type FillOutcome = 'filled' | 'pass' | 'failed'
+
+/** Another request fills the key: `filled` settles when it ended, with how. */
 export interface Wait {
   readonly lead: false
-  readonly filled: Promise<void>
+  readonly filled: Promise<FillOutcome>
 }
 
 /**
@@ -70,7 +76,7 @@ export class Fills {
 class Leader implements Lead {
   readonly lead = true
   readonly waiting: Wait
-  #wake!: () => void
+  #wake!: (outcome: FillOutcome) => void
   #ended = false
   /** A response head arrived below 500: what it stored (or not) says whether the key can fill. */
   #answered = false
@@ -80,7 +86,7 @@ class Leader implements Lead {
     readonly key: string,
     readonly since: number,
   ) {
-    this.waiting = { lead: false, filled: new Promise<void>((resolve) => (this.#wake = resolve)) }
+    this.waiting = { lead: false, filled: new Promise<FillOutcome>((resolve) => (this.#wake = resolve)) }
   }
 
   watch(tap: ResponseTap): ResponseTap {
@@ -107,8 +113,8 @@ class Leader implements Lead {
   release = (): void => {
     if (this.#ended) return
     this.#ended = true
-    const stored = this.fills.filled(this.key, this.since)
-    this.fills.end(this, this.#answered && !stored)
-    this.#wake()
+    const outcome = this.fills.filled(this.key, this.since) ? 'filled' : this.#answered ? 'pass' : 'failed'
+    this.fills.end(this, outcome === 'pass')
+    this.#wake(outcome)
   }
 }

@@ -1,6 +1,8 @@
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
 import type { Clock } from '@nines/core'
 import type { Context, MiddlewareHandler, Next } from 'hono'
+import type { FillOutcome } from '../cache/collapse.js'
+import type { CachedCopy, StaleReason } from '../cache/entry.js'
 import { requestDirectives } from '../cache/request.js'
 import type { ResponseCache } from '../cache/response-cache.js'
 import { writeCopy } from '../cache/write-copy.js'
@@ -24,7 +26,26 @@ export interface CacheStageOptions extends DegradeOptions {
  * to the upstream waits for that one's copy (collapsed forwarding), holding no admission permit.
  */
 export function cacheStage(options: CacheStageOptions): MiddlewareHandler<EdgeEnv> {
-  const serve = (c: Context<EdgeEnv>, next: Next, collapse: boolean): Promise<Response | void> => {
+  /** Answers from `copy`: fresh (`hit`) without a reason, else stale for `reason`. */
+  const answer = (c: Context<EdgeEnv>, copy: CachedCopy, reason?: StaleReason) => {
+    const state = reason === undefined ? 'hit' : 'stale'
+    writeCopy(c.env.outgoing, copy, {
+      method: c.env.incoming.method ?? 'GET',
+      requestId: c.get('requestId'),
+      via: options.via,
+      state,
+      reason,
+      debug: options.debug(),
+    })
+    options.recorder.answered(c, { status: copy.status, cache: state, staleReason: reason })
+    return Promise.resolve(RESPONSE_ALREADY_SENT)
+  }
+  /** `waited`: how the fill this request waited for ended (undefined: it did not wait). */
+  const serve = (
+    c: Context<EdgeEnv>,
+    next: Next,
+    waited?: FillOutcome | 'timeout',
+  ): Promise<Response | void> => {
     const store = options.cache()
     const runtime = c.get('route')
     const settings = runtime.route.cache
@@ -40,29 +61,29 @@ export function cacheStage(options: CacheStageOptions): MiddlewareHandler<EdgeEn
         if (done !== undefined)
           refreshInBackground(req, runtime, store, settings, done, c.get('requestId'), options)
       }
-      writeCopy(c.env.outgoing, copy, {
-        method: req.method,
-        requestId: c.get('requestId'),
-        via: options.via,
-        state: fresh ? 'hit' : 'stale',
-        reason: fresh ? undefined : 'revalidate',
-        debug: options.debug(),
-      })
-      options.recorder.answered(c, {
-        status: copy.status,
-        cache: fresh ? 'hit' : 'stale',
-        staleReason: fresh ? undefined : 'revalidate',
-      })
-      return Promise.resolve(RESPONSE_ALREADY_SENT)
+      return answer(c, copy, fresh ? undefined : 'revalidate')
     }
+    // The request it waited for failed or is still stuck: the upstream is in trouble, so a copy that may stand
+    // in for an error does so now rather than send one more request to it (nginx's use_stale updating).
+    if (
+      found.stale !== undefined &&
+      (waited === 'failed' || waited === 'timeout') &&
+      found.stale.usableStale('error')
+    )
+      return answer(c, found.stale, 'error')
     c.set('stale', found.stale)
     const tap = store.writer(req, settings)
     // A client's own directives (no-cache, max-age=0) would refuse the copy it waited for: never collapsed.
-    if (tap !== undefined && collapse && settings.collapse && requestDirectives(req.headers) === 0) {
+    if (
+      tap !== undefined &&
+      waited === undefined &&
+      settings.collapse &&
+      requestDirectives(req.headers) === 0
+    ) {
       const fill = store.collapse(req)
       if (fill?.lead === false) {
-        return waitAtMost(fill.filled, runtime.route.timeouts.perTryMs, options.clock).then(() =>
-          serve(c, next, false),
+        return waitAtMost(fill.filled, runtime.route.timeouts.perTryMs, options.clock).then((outcome) =>
+          serve(c, next, outcome),
         )
       }
       if (fill !== undefined) {
@@ -76,17 +97,17 @@ export function cacheStage(options: CacheStageOptions): MiddlewareHandler<EdgeEn
     return next()
   }
   return function cache(c, next) {
-    return serve(c, next, true)
+    return serve(c, next)
   }
 }
 
-/** Settles when `promise` does or after `ms`, whichever is first. */
-function waitAtMost(promise: Promise<void>, ms: number, clock: Clock): Promise<void> {
+/** How `fill` ended, or `timeout` when it had not after `ms`. */
+function waitAtMost(fill: Promise<FillOutcome>, ms: number, clock: Clock): Promise<FillOutcome | 'timeout'> {
   return new Promise((resolve) => {
-    const timer = clock.setTimeout(resolve, ms)
-    void promise.then(() => {
+    const timer = clock.setTimeout(() => resolve('timeout'), ms)
+    void fill.then((outcome) => {
       timer.cancel()
-      resolve()
+      resolve(outcome)
     })
   })
 }

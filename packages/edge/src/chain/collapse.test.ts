@@ -134,6 +134,28 @@ describe('collapsed forwarding', () => {
     expect((await get(port, host, '/page')).headers['x-nines-cache']).toBe('hit')
   })
 
+  it('serves the waiters a stale copy at once when the upstream hangs, instead of asking it again; healed, fresh', async () => {
+    const up = upstream((res) => res.writeHead(200, { 'cache-control': 'max-age=1' }).end('v1'))
+    const { port } = await chain(up.handler, {
+      timeouts: { perTryMs: 300, overallMs: 5000 },
+      retry: { maxAttempts: 1 },
+    })
+    expect((await get(port, host, '/cms/faq')).body).toBe('v1')
+    await sleep(1100) // the copy is stale now, within the route's 300 s of stale-if-error
+    up.state.hold = () => true // the fault: the CMS hangs
+    const all = await Promise.all(Array.from({ length: 5 }, () => get(port, host, '/cms/faq')))
+    expect(all.map((r) => `${r.status} ${r.body} ${r.headers['x-nines-cache']}`)).toEqual(
+      Array(5).fill('200 v1 stale; reason=error'),
+    )
+    expect(up.state.hits).toBe(2) // the first load and the one request that found it hung
+    // The way back: the CMS answers again, and the next miss stores a fresh copy.
+    up.state.hold = () => false
+    up.release()
+    await until('the hung request ended', () => up.state.inFlight === 0)
+    expect((await get(port, host, '/cms/faq')).headers['x-nines-cache']).toBeUndefined()
+    expect((await get(port, host, '/cms/faq')).headers['x-nines-cache']).toBe('hit')
+  })
+
   it('never holds a client that refused copies (no-cache), nor a route that turned collapsing off', async () => {
     const up = upstream(cacheable)
     up.state.hold = () => true
