@@ -43,10 +43,13 @@ export class Fills {
   readonly #passUntil = new LRUCache<string, number>({ max: passKeys })
 
   /** `filled(key, since)`: whether a copy that can be served fresh was stored for `key` at or after `since`. */
-  constructor(
-    readonly clock: Clock,
-    readonly filled: (key: string, since: number) => boolean,
-  ) {}
+  readonly #clock: Clock
+  readonly #filled: (key: string, since: number) => boolean
+
+  constructor(clock: Clock, filled: (key: string, since: number) => boolean) {
+    this.#clock = clock
+    this.#filled = filled
+  }
 
   /** Leads or waits for `key`; undefined when the key passes (its requests are not collapsed). */
   join(key: string): Lead | Wait | undefined {
@@ -54,22 +57,20 @@ export class Fills {
     if (leader !== undefined) return leader.waiting
     const until = this.#passUntil.get(key)
     if (until !== undefined) {
-      if (until > this.clock.now()) return undefined
+      if (until > this.#clock.now()) return undefined
       this.#passUntil.delete(key)
     }
-    const lead = new Leader(this, key, this.clock.now())
+    const lead = new Leader(this, key, this.#clock.now())
     this.#filling.set(key, lead)
     return lead
   }
 
-  /** Requests leading a fill now (for tests and status). */
-  get filling(): number {
-    return this.#filling.size
-  }
-
-  end(leader: Leader, pass: boolean): void {
+  /** Ends `leader`'s fill and says how: stored, passing (remembered for `passMs`) or failed. */
+  end(leader: Leader, answered: boolean): FillOutcome {
     if (this.#filling.get(leader.key) === leader) this.#filling.delete(leader.key)
-    if (pass) this.#passUntil.set(leader.key, this.clock.now() + passMs)
+    const outcome = this.#filled(leader.key, leader.since) ? 'filled' : answered ? 'pass' : 'failed'
+    if (outcome === 'pass') this.#passUntil.set(leader.key, this.#clock.now() + passMs)
+    return outcome
   }
 }
 
@@ -113,8 +114,6 @@ class Leader implements Lead {
   release = (): void => {
     if (this.#ended) return
     this.#ended = true
-    const outcome = this.fills.filled(this.key, this.since) ? 'filled' : this.#answered ? 'pass' : 'failed'
-    this.fills.end(this, outcome === 'pass')
-    this.#wake(outcome)
+    this.#wake(this.fills.end(this, this.#answered))
   }
 }

@@ -68,7 +68,8 @@ const target = (port: number, server: RunningServer): EdgeTarget => ({
   stop: () => server.stop(),
 })
 
-function configFile(context: EdgeContext, name: string, text: string): string {
+/** Writes `text` to `name` in the case's directory (made if missing); returns its path. */
+export function configFile(context: Pick<EdgeContext, 'dir'>, name: string, text: string): string {
   mkdirSync(context.dir, { recursive: true })
   const file = join(context.dir, name)
   writeFileSync(file, text)

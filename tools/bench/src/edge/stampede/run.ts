@@ -1,7 +1,7 @@
 // The stampede: many clients ask a proxy for one page that is in no cache yet, at once, while the origin
 // takes `delayMs` to render it. Counted: how many of them reached the origin, and how long each waited.
 import { once } from 'node:events'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { Agent, createServer, request } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
@@ -11,8 +11,7 @@ import { median } from '../../lib/proc.js'
 import { percentile } from '../../lib/percentile.js'
 import { freeTcpPorts } from '../../lib/tcp-ports.js'
 import { edgeInstance } from '../configs.js'
-import { edgeScript, repoRoot, waitFor } from '../cases.js'
-import { existsSync } from 'node:fs'
+import { configFile, edgeScript, repoRoot, waitFor } from '../cases.js'
 import { haproxyCache, nginxCache, ninesCache, type StampedeConfigInput } from './configs.js'
 
 export const pageBytes = 10 * 1024
@@ -48,13 +47,6 @@ export interface StampedeCase {
   start(input: StampedeConfigInput): Promise<RunningServer>
 }
 
-function configFile(dir: string, name: string, text: string): string {
-  mkdirSync(dir, { recursive: true })
-  const file = join(dir, name)
-  writeFileSync(file, text)
-  return file
-}
-
 const nines = (collapse: boolean): StampedeCase => ({
   name: collapse ? 'nines' : 'nines-no-collapse',
   label: collapse ? 'nines-edge (collapse: true, the default)' : 'nines-edge, `collapse: false`',
@@ -62,7 +54,7 @@ const nines = (collapse: boolean): StampedeCase => ({
   async start(input) {
     const [admin] = await freeTcpPorts(1, new Set([input.port, input.origin]))
     const text = ninesCache(input, admin!, join(input.dir, edgeInstance), collapse)
-    const file = configFile(input.dir, 'nines.yaml', text)
+    const file = configFile(input, 'nines.yaml', text)
     const args = [edgeScript, '--config', file, '--instance', edgeInstance]
     const server = startServer(input, process.execPath, args, repoRoot)
     await waitFor(`http://127.0.0.1:${admin}/readyz`, server, 'nines-edge')
@@ -76,7 +68,7 @@ const nginx = (lock: boolean): StampedeCase => ({
   label: lock ? 'nginx proxy_cache, `proxy_cache_lock on`' : 'nginx proxy_cache (lock off, the default)',
   unavailable: () => missing(['nginx']),
   async start(input) {
-    const file = configFile(input.dir, 'nginx.conf', nginxCache(input, lock))
+    const file = configFile(input, 'nginx.conf', nginxCache(input, lock))
     const args = ['-c', file, '-p', input.dir, '-e', join(input.dir, 'error.log')]
     const server = startServer(input, 'nginx', args)
     await waitFor(`http://127.0.0.1:${input.port}/health`, server, 'nginx')
@@ -89,7 +81,7 @@ const haproxy: StampedeCase = {
   label: 'HAProxy cache (has no lock)',
   unavailable: () => missing(['haproxy']),
   async start(input) {
-    const file = configFile(input.dir, 'haproxy.cfg', haproxyCache(input))
+    const file = configFile(input, 'haproxy.cfg', haproxyCache(input))
     const server = startServer(input, 'haproxy', ['-db', '-f', file])
     await waitFor(`http://127.0.0.1:${input.port}/health`, server, 'haproxy')
     return server
